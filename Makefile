@@ -1,0 +1,107 @@
+# Build of the skynet runtime. `make` builds ./skynet, cservice/*.so and
+# luaclib/*.so; `make MODE=asan` builds the same into build/asan/ with
+# AddressSanitizer and UBSan (and the system allocator, which ASan needs).
+
+MODE ?= release
+CC ?= gcc
+BUILD := build/$(MODE)
+
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+LUA_CMOD := $(shell pkg-config --variable=INSTALL_CMOD lua5.4 2>/dev/null)
+
+ifeq ($(MODE),asan)
+OUT := build/asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+ALLOC_CFLAGS := -DNOJEMALLOC
+ALLOC_LIBS :=
+else
+OUT := .
+SAN :=
+OPT := -O2
+ALLOC_CFLAGS :=
+ALLOC_LIBS := -ljemalloc
+endif
+
+CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fPIC $(SAN) $(ALLOC_CFLAGS) \
+	$(LUA_CFLAGS) -Iskynet-src -DLUA_CMOD_DIR='"$(LUA_CMOD)"'
+LDFLAGS := $(SAN)
+SHARED := -shared $(SAN)
+
+CORE_SRC := $(wildcard skynet-src/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB_OBJ := $(filter-out $(BUILD)/skynet-src/skynet_main.o,$(CORE_OBJ))
+CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard service-src/service_*.c))
+LUALIB_SRC := $(wildcard lualib-src/lua-*.c)
+LUALIB_OBJ := $(LUALIB_SRC:%.c=$(BUILD)/%.o)
+CLIENT_SRC := $(wildcard lualib-src/client/*.c)
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+TOOL_SRC := $(wildcard test/tools/*.c bench/*.c)
+TOOL_BIN := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(TOOL_SRC)))
+SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpthread -lm
+
+.PHONY: all deps run test bench asan clean unit tools
+
+all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) tools
+
+deps:
+	@bash tools/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/skynet: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-E $(SYS_LIBS)
+
+$(OUT)/cservice/%.so: $(BUILD)/service-src/service_%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(SHARED) -o $@ $<
+
+$(OUT)/luaclib/skynet.so: $(LUALIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SHARED) -o $@ $^
+
+$(OUT)/luaclib/client.so: $(CLIENT_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SHARED) -o $@ $^
+
+$(BUILD)/unit/%: test/unit/%.c $(CORE_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itest/unit -o $@ $< $(CORE_LIB_OBJ) -Wl,-E $(SYS_LIBS)
+
+$(BUILD)/bin/%: test/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/bin/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+unit: $(UNIT_BIN)
+tools: $(TOOL_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./skynet config/game.conf
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@bash test/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash bench/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory MODE=asan all unit
+	@SKYNET_OUT=build/asan SKYNET_BUILD=build/asan bash test/run.sh
+
+clean:
+	rm -rf build skynet cservice luaclib
+
+-include $(CORE_OBJ:.o=.d) $(LUALIB_OBJ:.o=.d)
