@@ -32,7 +32,9 @@ SHARED := -shared $(SAN)
 
 CORE_SRC := $(wildcard skynet-src/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-CORE_LIB_OBJ := $(filter-out $(BUILD)/skynet-src/skynet_main.o,$(CORE_OBJ))
+# Unit tests link only the layers below the server: the data structures.
+UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_mq skynet_handle skynet_timer skynet_env skynet_config)
+EXTRA_UNIT_OBJ += $(BUILD)/lualib-src/lua-seri.o
 CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard service-src/service_*.c))
 LUALIB_SRC := $(wildcard lualib-src/lua-*.c)
 LUALIB_OBJ := $(LUALIB_SRC:%.c=$(BUILD)/%.o)
@@ -58,9 +60,12 @@ $(OUT)/skynet: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-E $(SYS_LIBS)
 
-$(OUT)/cservice/%.so: $(BUILD)/service-src/service_%.o
+# A service is service-src/service_NAME.c plus any service-src/NAME_*.c helpers.
+svc_helpers = $(patsubst %.c,$(BUILD)/%.o,$(wildcard service-src/$(1)_*.c))
+.SECONDEXPANSION:
+$(OUT)/cservice/%.so: $(BUILD)/service-src/service_%.o $$(call svc_helpers,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(SHARED) -o $@ $<
+	$(CC) $(SHARED) -o $@ $^
 
 $(OUT)/luaclib/skynet.so: $(LUALIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -70,9 +75,9 @@ $(OUT)/luaclib/client.so: $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SHARED) -o $@ $^
 
-$(BUILD)/unit/%: test/unit/%.c $(CORE_LIB_OBJ)
+$(BUILD)/unit/%: test/unit/%.c $(UNIT_DEPS) $(EXTRA_UNIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itest/unit -o $@ $< $(CORE_LIB_OBJ) -Wl,-E $(SYS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itest/unit -o $@ $< $(UNIT_DEPS) $(EXTRA_UNIT_OBJ) $(SYS_LIBS)
 
 $(BUILD)/bin/%: test/tools/%.c
 	@mkdir -p $(dir $@)

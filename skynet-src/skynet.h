@@ -59,6 +59,9 @@ typedef int (*skynet_cb)(struct skynet_context *context, void *ud, int type, int
 	uint32_t source, const void *msg, size_t sz);
 void skynet_callback(struct skynet_context *context, void *ud, skynet_cb cb);
 
+/* The service's own handle. */
+uint32_t skynet_context_handle(struct skynet_context *context);
+
 /* The handle of the service whose callback runs on this thread (0 elsewhere). */
 uint32_t skynet_current_handle(void);
 /* Centiseconds since the node started. */

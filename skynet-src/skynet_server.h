@@ -3,6 +3,7 @@
 #define SKYNET_SERVER_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct skynet_context;
@@ -35,9 +36,31 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
 /* Dispatch everything queued for ctx on the calling thread (logger at shutdown). */
 void skynet_context_dispatchall(struct skynet_context *ctx);
 
+/* Removes handle from the table and drops the table's reference; 1 if it existed. */
+int handle_retire(uint32_t handle);
+/* Retire every service except keep (0: none). */
+void skynet_server_retire_all(uint32_t keep);
+void skynet_server_abort(void);
+void skynet_server_set_profile(int on);
+
+/* For the monitor and snlua: was this service flagged as stuck? Clears the flag. */
+int skynet_context_take_endless(struct skynet_context *);
+
+/* Accessors used by skynet_command.c. */
+struct message_queue *skynet_context_queue(struct skynet_context *);
+char *skynet_context_result(struct skynet_context *);
+int skynet_context_message_count(struct skynet_context *);
+uint64_t skynet_context_cpu(struct skynet_context *);
+uint64_t skynet_context_cpu_running(struct skynet_context *);
+FILE *skynet_context_swaplog(struct skynet_context *, FILE *);
+void skynet_context_signal(struct skynet_context *, int sig);
+
 /* Called when a service queue becomes busy: wakes an idle worker if none is free. */
 typedef void (*skynet_wakeup_fn)(void);
-void skynet_server_init(skynet_wakeup_fn wakeup);
+void skynet_server_init(int harbor, int profile, skynet_wakeup_fn wakeup);
+/* After the workers stopped: dispatch what is left for keep (the logger) on this
+ * thread, then free every queue still in the global queue. */
+void skynet_server_drain(uint32_t keep);
 void skynet_server_exit(void);
 /* Set by ABORT or when the last service exits. */
 int skynet_server_aborting(void);
