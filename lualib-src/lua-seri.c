@@ -207,7 +207,8 @@ wb_string(struct seri_wbuf *wb, const char *s, size_t n) {
 	wb->len += head + n;
 }
 
-static void pack_value(struct seri_wbuf *wb, int idx, int depth);
+static void pack_typed(struct seri_wbuf *wb, int idx, int t, int depth);
+#define pack_value(wb, idx, depth) pack_typed((wb), (idx), lua_type((wb)->L, (idx)), (depth))
 
 /* A table with __pairs is walked through it, so proxies and views pack as
  * what they present. Everything goes to the hash part. Stack on entry: the
@@ -251,8 +252,8 @@ pack_table_raw(struct seri_wbuf *wb, int idx, int depth) {
 		wb_integer(wb, (lua_Integer)n);
 	}
 	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, idx, (lua_Integer)i);
-		pack_value(wb, -1, depth);
+		int t = lua_rawgeti(L, idx, (lua_Integer)i);
+		pack_typed(wb, -1, t, depth);
 		lua_pop(L, 1);
 	}
 	lua_pushnil(L);
@@ -280,16 +281,23 @@ pack_table(struct seri_wbuf *wb, int idx, int depth) {
 	if (!lua_checkstack(L, 8))
 		wb_fail(wb, "serialize: Lua stack overflow");
 	idx = lua_absindex(L, idx);
-	if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL)
-		pack_table_meta(wb, idx, depth);
-	else
-		pack_table_raw(wb, idx, depth);
+	/* Most tables have no metatable: test that before paying for the
+	 * "__pairs" string lookup. */
+	if (lua_getmetatable(L, idx)) {
+		lua_pop(L, 1);
+		if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
+			pack_table_meta(wb, idx, depth);
+			return;
+		}
+	}
+	pack_table_raw(wb, idx, depth);
 }
 
+/* t is lua_type(idx), passed in when the caller already has it: the array
+ * walk gets it from lua_rawgeti for free, and each API call counts here. */
 static void
-pack_value(struct seri_wbuf *wb, int idx, int depth) {
+pack_typed(struct seri_wbuf *wb, int idx, int t, int depth) {
 	lua_State *L = wb->L;
-	int t = lua_type(L, idx);
 	switch (t) {
 	case LUA_TNIL:
 		wb_byte(wb, SERI_NIL);
@@ -410,8 +418,6 @@ unpack_table(struct seri_rbuf *rb, int cookie, int depth) {
 		if ((tag & 7) == SERI_NIL)
 			break;
 		unpack_value(rb, tag, depth);
-		if (lua_isnil(L, -1))
-			rb_fail(rb, "nil table key");
 		unpack_one(rb, depth);
 		lua_rawset(L, -3);
 	}
