@@ -1,0 +1,867 @@
+-- skynet.lua: the public Lua API of a service and its coroutine scheduler.
+--
+-- Every message runs in a coroutine taken from a pool. A coroutine that calls
+-- another service, sleeps or waits yields "SUSPEND" after recording which
+-- session will resume it (session_id_coroutine); the response, timer or wakeup
+-- resumes it. A request being handled remembers its session and source
+-- (session_coroutine_id / _address) until skynet.ret or skynet.response answers
+-- it. Whatever is still unanswered when the service exits or is killed gets a
+-- PTYPE_ERROR, so no caller waits forever on a dead service.
+local c = require "skynet.core"
+local profile = require "skynet.profile"
+
+local tostring, tonumber, type, pairs, ipairs, select = tostring, tonumber, type, pairs, ipairs, select
+local assert, error, pcall, xpcall, setmetatable = assert, error, pcall, xpcall, setmetatable
+local tinsert, tremove, tunpack, tpack = table.insert, table.remove, table.unpack, table.pack
+local traceback = debug.traceback
+local coroutine_create = coroutine.create
+local coroutine_resume = profile.resume
+local coroutine_yield = coroutine.yield
+local coroutine_running = coroutine.running
+local coroutine_close = coroutine.close
+
+local skynet = {
+	PTYPE_TEXT = 0,
+	PTYPE_RESPONSE = 1,
+	PTYPE_MULTICAST = 2,
+	PTYPE_CLIENT = 3,
+	PTYPE_SYSTEM = 4,
+	PTYPE_HARBOR = 5,
+	PTYPE_SOCKET = 6,
+	PTYPE_ERROR = 7,
+	PTYPE_QUEUE = 8,
+	PTYPE_DEBUG = 9,
+	PTYPE_LUA = 10,
+	PTYPE_SNAX = 11,
+	PTYPE_TRACE = 12,
+}
+
+local PTYPE_RESPONSE, PTYPE_ERROR, PTYPE_TRACE = 1, 7, 12
+
+local proto = {}
+local session_id_coroutine = {}      -- session -> coroutine waiting for it, or "BREAK"
+local session_coroutine_id = {}      -- coroutine -> session of the request it handles
+local session_coroutine_address = {} -- coroutine -> source of that request
+local session_coroutine_tracetag = {}
+local unresponse = {}                -- response closure -> address, until it is called
+local unresponse_session = {}        -- response closure -> session
+local sleep_session = {}             -- token -> session
+local watching_session = {}          -- session -> address being called
+local wakeup_queue = {}
+local fork_queue = { h = 1, t = 0 }
+local coroutine_pool = setmetatable({}, { __mode = "kv" })
+local running_thread = nil
+local init_thread = nil
+local trace_source = {}
+local traceid = 0
+local exiting = false
+
+do
+	local REG = function(p)
+		proto[p.name] = p
+		proto[p.id] = p
+	end
+	skynet.register_protocol = function(class)
+		local name = class.name
+		local id = class.id
+		assert(proto[name] == nil and proto[id] == nil, "protocol already registered: " .. tostring(name))
+		assert(type(name) == "string" and type(id) == "number" and id >= 0 and id <= 255)
+		REG(class)
+	end
+end
+
+----------------------------------------------------------------------------
+-- Coroutines
+
+-- A pooled coroutine runs f, cleans up after the request, parks itself in the
+-- pool, and on reuse receives the next f and then that call's arguments.
+local function co_create(f)
+	local co = tremove(coroutine_pool)
+	if co == nil then
+		co = coroutine_create(function(...)
+			f(...)
+			while true do
+				local session = session_coroutine_id[co]
+				if session and session ~= 0 then
+					local info = debug.getinfo(f, "S")
+					skynet.error(string.format("maybe forgot to respond to session %d from %s (%s:%d)",
+						session, skynet.address(session_coroutine_address[co]), info.short_src, info.linedefined))
+				end
+				session_coroutine_id[co] = nil
+				session_coroutine_address[co] = nil
+				session_coroutine_tracetag[co] = nil
+				f = nil
+				coroutine_pool[#coroutine_pool + 1] = co
+				f = coroutine_yield "EXIT"
+				f(coroutine_yield())
+			end
+		end)
+	else
+		-- Hand it the function; it yields back at once and waits for arguments.
+		local running = running_thread
+		coroutine_resume(co, f)
+		running_thread = running
+	end
+	return co
+end
+
+local suspend
+
+local function resume(co, ...)
+	running_thread = co
+	return coroutine_resume(co, ...)
+end
+
+local function dispatch_wakeup()
+	while true do
+		local token = tremove(wakeup_queue, 1)
+		if token == nil then
+			return
+		end
+		local session = sleep_session[token]
+		if session then
+			local co = session_id_coroutine[session]
+			session_id_coroutine[session] = "BREAK"
+			return suspend(co, resume(co, false, "BREAK", nil, session))
+		end
+	end
+end
+
+local function answer_error(address, session, why)
+	if address and session and session ~= 0 then
+		c.send(address, PTYPE_ERROR, session, why or "")
+	end
+end
+
+-- Called with the results of a resume: what the coroutine yielded, or its error.
+function suspend(co, result, command, ...)
+	if not result then
+		local session = session_coroutine_id[co]
+		if session then
+			local address = session_coroutine_address[co]
+			answer_error(address, session, tostring(command))
+			session_coroutine_id[co] = nil
+			session_coroutine_address[co] = nil
+			session_coroutine_tracetag[co] = nil
+		end
+		local tb = traceback(co, tostring(command))
+		coroutine_close(co)
+		error(tb)
+	end
+	if command == "SUSPEND" then
+		return dispatch_wakeup()
+	elseif command == "EXIT" or command == "QUIT" then
+		return
+	elseif command == "USER" then
+		error("a skynet.coroutine yielded outside its resume\n" .. traceback(co))
+	elseif command == nil then
+		-- A plain coroutine.yield() inside a handler: it would never be resumed.
+		error("coroutine.yield() called in a service coroutine (use skynet.sleep/wait)\n" .. traceback(co))
+	else
+		error("unknown yield command " .. tostring(command) .. "\n" .. traceback(co))
+	end
+end
+
+----------------------------------------------------------------------------
+-- Time, sleeping, waiting
+
+function skynet.now()
+	return c.now()
+end
+
+function skynet.hpc()
+	return c.hpc()
+end
+
+local starttime
+function skynet.starttime()
+	if not starttime then
+		starttime = c.intcommand("STARTTIME")
+	end
+	return starttime
+end
+
+function skynet.time()
+	return skynet.now() / 100 + (starttime or skynet.starttime())
+end
+
+local function suspend_sleep(session, token)
+	local tag = session_coroutine_tracetag[running_thread]
+	if tag then
+		c.trace(tag, "sleep")
+	end
+	session_id_coroutine[session] = running_thread
+	assert(sleep_session[token] == nil, "token already in use")
+	sleep_session[token] = session
+	return coroutine_yield "SUSPEND"
+end
+
+function skynet.timeout(ti, func)
+	local session = c.intcommand("TIMEOUT", ti)
+	assert(session, "timeout failed")
+	local co = co_create(func)
+	assert(session_id_coroutine[session] == nil)
+	session_id_coroutine[session] = co
+	return co
+end
+
+function skynet.sleep(ti, token)
+	local session = c.intcommand("TIMEOUT", ti)
+	assert(session, "sleep failed")
+	token = token or coroutine_running()
+	local succ, ret = suspend_sleep(session, token)
+	sleep_session[token] = nil
+	if succ then
+		return
+	end
+	if ret == "BREAK" then
+		return "BREAK"
+	end
+	error(ret)
+end
+
+function skynet.yield()
+	return skynet.sleep(0)
+end
+
+function skynet.wait(token)
+	local session = c.genid()
+	token = token or coroutine_running()
+	suspend_sleep(session, token)
+	sleep_session[token] = nil
+	session_id_coroutine[session] = nil
+end
+
+function skynet.wakeup(token)
+	if sleep_session[token] then
+		tinsert(wakeup_queue, token)
+		return true
+	end
+end
+
+----------------------------------------------------------------------------
+-- Addresses and environment
+
+function skynet.self()
+	return c.self()
+end
+
+function skynet.localname(name)
+	return c.addresscommand("QUERY", name)
+end
+
+function skynet.address(addr)
+	if type(addr) == "number" then
+		return string.format(":%08x", addr)
+	end
+	return tostring(addr)
+end
+
+function skynet.harbor(addr)
+	return c.harbor(addr)
+end
+
+function skynet.getenv(key)
+	return (c.command("GETENV", key))
+end
+
+function skynet.setenv(key, value)
+	assert(c.command("GETENV", key) == nil, "can't setenv an existing key: " .. tostring(key))
+	c.command("SETENV", key .. " " .. value)
+end
+
+function skynet.error(...)
+	return c.error(...)
+end
+
+skynet.genid = assert(c.genid)
+skynet.pack = assert(c.pack)
+skynet.packstring = assert(c.packstring)
+skynet.unpack = assert(c.unpack)
+skynet.tostring = assert(c.tostring)
+skynet.trash = assert(c.trash)
+
+----------------------------------------------------------------------------
+-- Sending, calling, answering
+
+function skynet.send(addr, typename, ...)
+	local p = proto[typename]
+	return c.send(addr, p.id, 0, p.pack(...))
+end
+
+function skynet.rawsend(addr, typename, msg, sz)
+	local p = proto[typename]
+	return c.send(addr, p.id, 0, msg, sz)
+end
+
+function skynet.redirect(dest, source, typename, ...)
+	return c.redirect(dest, source, proto[typename].id, ...)
+end
+
+local function yield_call(service, session)
+	watching_session[session] = service
+	session_id_coroutine[session] = running_thread
+	local succ, msg, sz = coroutine_yield "SUSPEND"
+	watching_session[session] = nil
+	if not succ then
+		local why = ""
+		if type(msg) == "userdata" and sz and sz > 0 then
+			why = ": " .. c.tostring(msg, sz)
+		elseif msg == "BREAK" then
+			why = ": interrupted"
+		end
+		error(string.format("call failed: service %s%s", skynet.address(service), why), 0)
+	end
+	return msg, sz
+end
+
+local function send_trace(addr)
+	local tag = session_coroutine_tracetag[running_thread]
+	if tag then
+		c.trace(tag, "call")
+		c.send(addr, PTYPE_TRACE, 0, tag)
+	end
+end
+
+function skynet.call(addr, typename, ...)
+	local p = proto[typename]
+	if p == nil then
+		error("unknown protocol " .. tostring(typename), 2)
+	end
+	send_trace(addr)
+	local session = c.send(addr, p.id, nil, p.pack(...))
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr), 2)
+	end
+	return p.unpack(yield_call(addr, session))
+end
+
+function skynet.rawcall(addr, typename, msg, sz)
+	local p = proto[typename]
+	send_trace(addr)
+	local session = assert(c.send(addr, p.id, nil, msg, sz), "call to invalid address")
+	return yield_call(addr, session)
+end
+
+function skynet.ret(msg, sz)
+	msg = msg or ""
+	local co = running_thread
+	local session = session_coroutine_id[co]
+	if session == nil then
+		error("no session to respond to (already answered, or not a request)", 2)
+	end
+	session_coroutine_id[co] = nil
+	if session == 0 then
+		-- The request came from skynet.send: nobody waits for an answer.
+		if sz ~= nil then
+			c.trash(msg, sz)
+		end
+		return false
+	end
+	local tag = session_coroutine_tracetag[co]
+	if tag then
+		c.trace(tag, "response")
+	end
+	return c.send(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
+end
+
+function skynet.retpack(...)
+	return skynet.ret(skynet.pack(...))
+end
+
+function skynet.ignoreret()
+	session_coroutine_id[running_thread] = nil
+end
+
+function skynet.context()
+	local co = running_thread
+	return session_coroutine_id[co], session_coroutine_address[co]
+end
+
+function skynet.response(pack)
+	pack = pack or skynet.pack
+	local co = running_thread
+	local session = session_coroutine_id[co]
+	if session == nil then
+		error("no session to respond to", 2)
+	end
+	session_coroutine_id[co] = nil
+	if session == 0 then
+		return function() end
+	end
+	local address = session_coroutine_address[co]
+	local function response(ok, ...)
+		if ok == "TEST" then
+			return unresponse[response] ~= nil
+		end
+		if not pack then
+			error("can't respond more than once", 2)
+		end
+		local ret = false
+		if unresponse[response] then
+			if ok then
+				ret = c.send(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
+			else
+				ret = c.send(address, PTYPE_ERROR, session, "") ~= nil
+			end
+			unresponse[response] = nil
+			unresponse_session[response] = nil
+		end
+		pack = nil
+		return ret
+	end
+	unresponse[response] = address
+	unresponse_session[response] = session
+	return response
+end
+
+----------------------------------------------------------------------------
+-- Threads of control
+
+function skynet.fork(func, ...)
+	local n = select("#", ...)
+	local co
+	if n == 0 then
+		co = co_create(func)
+	else
+		local args = { ... }
+		co = co_create(function() func(tunpack(args, 1, n)) end)
+	end
+	local t = fork_queue.t + 1
+	fork_queue.t = t
+	fork_queue[t] = co
+	return co
+end
+
+function skynet.killthread(thread)
+	local session
+	if type(thread) == "string" then
+		for k, v in pairs(session_id_coroutine) do
+			if tostring(v) == thread then
+				session, thread = k, v
+				break
+			end
+		end
+	else
+		for i = fork_queue.h, fork_queue.t do
+			if fork_queue[i] == thread then
+				tremove(fork_queue, i)
+				fork_queue.t = fork_queue.t - 1
+				return thread
+			end
+		end
+		for k, v in pairs(session_id_coroutine) do
+			if v == thread then
+				session = k
+				break
+			end
+		end
+	end
+	if session == nil or type(thread) ~= "thread" then
+		return
+	end
+	local co = thread
+	answer_error(session_coroutine_address[co], session_coroutine_id[co], "killed")
+	session_coroutine_id[co] = nil
+	session_coroutine_address[co] = nil
+	session_coroutine_tracetag[co] = nil
+	watching_session[session] = nil
+	session_id_coroutine[session] = "BREAK"
+	for token, s in pairs(sleep_session) do
+		if s == session then
+			sleep_session[token] = nil
+		end
+	end
+	coroutine_close(co)
+	return co
+end
+
+----------------------------------------------------------------------------
+-- Dispatch
+
+function skynet.dispatch(typename, func)
+	local p = proto[typename]
+	assert(p, "unknown protocol " .. tostring(typename))
+	if func then
+		local old = p.dispatch
+		p.dispatch = func
+		return old
+	end
+	return p.dispatch
+end
+
+local function unknown_request(session, address, msg, sz, prototype)
+	skynet.error(string.format("unknown request (%s): %s", prototype, c.tostring(msg, sz)))
+	error(string.format("unknown session : %d from %x", session, address))
+end
+
+function skynet.dispatch_unknown_request(unknown)
+	local prev = unknown_request
+	unknown_request = unknown
+	return prev
+end
+
+local function unknown_response(session, address, msg, sz)
+	skynet.error(string.format("response from %x is unknown (session %d, %d bytes)", address, session, sz or 0))
+end
+
+function skynet.dispatch_unknown_response(unknown)
+	local prev = unknown_response
+	unknown_response = unknown
+	return prev
+end
+
+local function dispatch_error(session, source, msg, sz)
+	if session == 0 then
+		-- The source died: fail every call waiting on it.
+		for s, addr in pairs(watching_session) do
+			if addr == source then
+				local co = session_id_coroutine[s]
+				if type(co) == "thread" then
+					session_id_coroutine[s] = nil
+					suspend(co, resume(co, false))
+				end
+			end
+		end
+		return
+	end
+	local co = session_id_coroutine[session]
+	if co == "BREAK" then
+		session_id_coroutine[session] = nil
+	elseif type(co) == "thread" then
+		session_id_coroutine[session] = nil
+		suspend(co, resume(co, false, msg, sz, session))
+	end
+end
+
+local function raw_dispatch_message(prototype, msg, sz, session, source)
+	if prototype == PTYPE_RESPONSE then
+		local co = session_id_coroutine[session]
+		if co == "BREAK" then
+			session_id_coroutine[session] = nil
+		elseif co == nil then
+			unknown_response(session, source, msg, sz)
+		else
+			local tag = session_coroutine_tracetag[co]
+			if tag then
+				c.trace(tag, "resume")
+			end
+			session_id_coroutine[session] = nil
+			suspend(co, resume(co, true, msg, sz, session))
+		end
+		return
+	elseif prototype == PTYPE_ERROR then
+		return dispatch_error(session, source, msg, sz)
+	elseif prototype == PTYPE_TRACE then
+		trace_source[source] = c.tostring(msg, sz)
+		return
+	end
+	local p = proto[prototype]
+	local f = p and p.dispatch
+	if f == nil then
+		if p == nil and session ~= 0 then
+			c.send(source, PTYPE_ERROR, session, "unknown protocol " .. prototype)
+		elseif session ~= 0 then
+			c.send(source, PTYPE_ERROR, session, "no dispatch function for " .. p.name)
+		else
+			unknown_request(session, source, msg, sz, prototype)
+		end
+		return
+	end
+	local co = co_create(f)
+	session_coroutine_id[co] = session
+	session_coroutine_address[co] = source
+	local tag = trace_source[source]
+	if tag then
+		trace_source[source] = nil
+		c.trace(tag, "request")
+		session_coroutine_tracetag[co] = tag
+	end
+	suspend(co, resume(co, session, source, p.unpack(msg, sz)))
+end
+
+function skynet.dispatch_message(...)
+	local succ, err = pcall(raw_dispatch_message, ...)
+	while true do
+		if fork_queue.h > fork_queue.t then
+			fork_queue.h = 1
+			fork_queue.t = 0
+			break
+		end
+		local h = fork_queue.h
+		local co = fork_queue[h]
+		fork_queue[h] = nil
+		fork_queue.h = h + 1
+		local ok, ferr = pcall(suspend, co, resume(co))
+		if not ok then
+			if succ then
+				succ, err = false, tostring(ferr)
+			else
+				err = tostring(err) .. "\n" .. tostring(ferr)
+			end
+		end
+	end
+	running_thread = nil
+	assert(succ, tostring(err))
+end
+
+----------------------------------------------------------------------------
+-- Service life cycle
+
+function skynet.newservice(name, ...)
+	return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+end
+
+function skynet.uniqueservice(global, ...)
+	if global == true then
+		return assert(skynet.call(".service", "lua", "GLAUNCH", ...))
+	end
+	return assert(skynet.call(".service", "lua", "LAUNCH", global, ...))
+end
+
+function skynet.queryservice(global, ...)
+	if global == true then
+		return assert(skynet.call(".service", "lua", "GQUERY", ...))
+	end
+	return assert(skynet.call(".service", "lua", "QUERY", global, ...))
+end
+
+-- Answers everything still owed to other services with an error.
+local function fail_pending(why)
+	for co, session in pairs(session_coroutine_id) do
+		answer_error(session_coroutine_address[co], session, why)
+	end
+	session_coroutine_id = setmetatable({}, getmetatable(session_coroutine_id))
+	for resp, address in pairs(unresponse) do
+		answer_error(address, unresponse_session[resp], why)
+	end
+	unresponse, unresponse_session = {}, {}
+end
+
+debug.getregistry().skynet_release_hook = function()
+	fail_pending("service killed")
+end
+
+function skynet.exit()
+	if exiting then
+		return
+	end
+	exiting = true
+	fork_queue = { h = 1, t = 0 }
+	skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
+	fail_pending("service exited")
+	c.command("EXIT")
+	coroutine_yield "QUIT"
+end
+
+function skynet.term(service)
+	return dispatch_error(0, service)
+end
+
+function skynet.memlimit(bytes)
+	debug.getregistry().memlimit = bytes
+	skynet.memlimit = nil
+end
+
+function skynet.endless()
+	return c.intcommand("STAT", "endless") == 1
+end
+
+function skynet.mqlen()
+	return c.intcommand("STAT", "mqlen")
+end
+
+function skynet.stat(what)
+	return c.intcommand("STAT", what)
+end
+
+function skynet.trace(info)
+	skynet.error("TRACE", session_coroutine_tracetag[running_thread])
+	if session_coroutine_tracetag[running_thread] == false then
+		return
+	end
+	traceid = traceid + 1
+	local tag = string.format(":%08x-%d", skynet.self(), traceid)
+	session_coroutine_tracetag[running_thread] = tag
+	c.trace(tag, info and ("trace " .. info) or "trace")
+end
+
+function skynet.tracetag()
+	return session_coroutine_tracetag[running_thread]
+end
+
+local trace_timeout = false
+function skynet.trace_timeout(on)
+	trace_timeout = on
+	local timeout = skynet.timeout
+	if on then
+		skynet.timeout = function(ti, func)
+			local tag = string.format("timeout %s", traceback(nil, nil, 2))
+			return timeout(ti, function()
+				session_coroutine_tracetag[running_thread] = tag
+				func()
+			end)
+		end
+	end
+	return trace_timeout
+end
+
+function skynet.task(ret)
+	if ret == nil then
+		local t = 0
+		for _, co in pairs(session_id_coroutine) do
+			if co ~= "BREAK" then
+				t = t + 1
+			end
+		end
+		return t
+	end
+	if ret == "init" then
+		return init_thread and traceback(init_thread) or nil
+	end
+	local tt = type(ret)
+	if tt == "table" then
+		for session, co in pairs(session_id_coroutine) do
+			if type(co) == "thread" then
+				ret[session] = traceback(co)
+			end
+		end
+		return
+	elseif tt == "number" then
+		local co = session_id_coroutine[ret]
+		return type(co) == "thread" and traceback(co) or "no session"
+	elseif tt == "thread" then
+		for session, co in pairs(session_id_coroutine) do
+			if co == ret then
+				return session
+			end
+		end
+	end
+end
+
+function skynet.uniqtask()
+	local stacks = {}
+	for session, co in pairs(session_id_coroutine) do
+		if type(co) == "thread" then
+			local stack = traceback(co)
+			local info = stacks[stack] or { count = 0, sessions = {} }
+			info.count = info.count + 1
+			if info.count <= 10 then
+				info.sessions[#info.sessions + 1] = session
+			end
+			stacks[stack] = info
+		end
+	end
+	local ret = {}
+	for stack, info in pairs(stacks) do
+		local key = table.concat(info.sessions, ",") .. (info.count > 10 and ",..." or "") .. "\n" .. stack
+		ret[key] = info.count
+	end
+	return ret
+end
+
+-- skynet.init functions registered while the service loads (in require order)
+-- run just before the start function; registered later, they run at once.
+local init_func = {}
+
+function skynet.init(f, name)
+	assert(type(f) == "function", "skynet.init needs a function")
+	if init_func == nil then
+		f()
+	else
+		init_func[#init_func + 1] = f
+	end
+end
+
+local function init_then_start(start, ...)
+	local funcs = init_func
+	init_func = nil
+	if funcs then
+		for _, f in ipairs(funcs) do
+			f()
+		end
+	end
+	start(...)
+end
+
+function skynet.pcall(start, ...)
+	return xpcall(init_then_start, traceback, start, ...)
+end
+
+function skynet.init_service(start)
+	local ok, err = skynet.pcall(start)
+	if not ok then
+		skynet.error("init service failed: " .. tostring(err))
+		skynet.send(".launcher", "lua", "ERROR")
+		skynet.exit()
+	else
+		skynet.send(".launcher", "lua", "LAUNCHOK")
+	end
+end
+
+function skynet.start(start_func)
+	c.callback(skynet.dispatch_message)
+	init_thread = skynet.timeout(0, function()
+		skynet.init_service(start_func)
+		init_thread = nil
+	end)
+end
+
+local info_func
+function skynet.info_func(func)
+	info_func = func
+end
+
+function skynet.running()
+	return running_thread
+end
+
+-- skynet.request(...):select(timeout): see skynet/request.lua
+function skynet.request(obj)
+	return require("skynet.request").new(skynet, obj)
+end
+
+----------------------------------------------------------------------------
+-- Built-in protocols
+
+skynet.register_protocol {
+	name = "lua",
+	id = skynet.PTYPE_LUA,
+	pack = skynet.pack,
+	unpack = skynet.unpack,
+}
+
+skynet.register_protocol {
+	name = "response",
+	id = skynet.PTYPE_RESPONSE,
+}
+
+skynet.register_protocol {
+	name = "error",
+	id = skynet.PTYPE_ERROR,
+	unpack = function(...) return ... end,
+}
+
+-- The debug protocol's handler is loaded on first use: most services never see
+-- a debug message, and every byte of an idle service counts.
+skynet.register_protocol {
+	name = "debug",
+	id = skynet.PTYPE_DEBUG,
+	pack = skynet.pack,
+	unpack = skynet.unpack,
+	dispatch = function(...)
+		local f = require("skynet.debug").init(skynet, {
+			dispatch = skynet.dispatch_message,
+			fail_pending = fail_pending,
+			info = function(...)
+				if info_func then
+					return info_func(...)
+				end
+			end,
+		})
+		proto.debug.dispatch = f
+		return f(...)
+	end,
+}
+
+return skynet

@@ -1,0 +1,43 @@
+-- bootstrap: the first Lua service (config key `bootstrap`). Starts the
+-- launcher, the harbor side (cdummy on a single node), the datacenter and the
+-- unique-service manager, then the user's `start` service, and exits.
+local skynet = require "skynet"
+require "skynet.manager"
+
+local function must(what, ok, result)
+	if not ok then
+		skynet.error("bootstrap: can't start " .. what .. ": " .. tostring(result))
+		skynet.abort()
+		error(result)
+	end
+	return result
+end
+
+skynet.start(function()
+	local launcher = assert(skynet.launch("snlua", "launcher"), "can't launch the launcher")
+	skynet.name(".launcher", launcher)
+
+	local master = skynet.getenv "master"
+	if master == nil then
+		-- A single node: global names stay local, no harbor links.
+		local slave = must("cdummy", pcall(skynet.newservice, "cdummy"))
+		skynet.name(".cslave", slave)
+	else
+		local standalone = skynet.getenv "standalone"
+		if standalone then
+			must("cmaster", pcall(skynet.newservice, "cmaster"))
+		end
+		local slave = must("cslave", pcall(skynet.newservice, "cslave"))
+		skynet.name(".cslave", slave)
+	end
+
+	must("datacenterd", pcall(skynet.newservice, "datacenterd"))
+	must("service_mgr", pcall(skynet.newservice, "service_mgr"))
+
+	local start = skynet.getenv "start" or "main"
+	local ok, err = pcall(skynet.newservice, start)
+	if not ok then
+		skynet.error("bootstrap: the start service '" .. start .. "' failed: " .. tostring(err))
+	end
+	skynet.exit()
+end)

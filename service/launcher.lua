@@ -1,0 +1,176 @@
+-- launcher: every Lua service is launched through here (skynet.newservice).
+-- It keeps the list of running services, answers the creator when the new
+-- service's start function returns (LAUNCHOK) or fails (ERROR), and serves
+-- LIST, STAT, KILL, GC, MEM for the console.
+local skynet = require "skynet"
+local core = require "skynet.core"
+require "skynet.manager"
+
+local services = {}   -- handle -> "snlua name args"
+local starting = {}   -- handle -> response closure of the newservice call
+local start_session = {} -- handle -> session of that call
+local NORET = {}
+
+local command = {}
+
+local function query_all(debug_cmd, format)
+	local list = {}
+	local reqs = skynet.request()
+	for handle in pairs(services) do
+		reqs:add { handle, "debug", debug_cmd }
+	end
+	local answered = {}
+	for req, resp in reqs:select(100) do
+		local handle = req[1]
+		answered[handle] = true
+		if resp then
+			list[skynet.address(handle)] = format(resp[1], services[handle])
+		end
+	end
+	for handle, name in pairs(services) do
+		if not answered[handle] then
+			list[skynet.address(handle)] = "no answer (" .. name .. ")"
+		elseif list[skynet.address(handle)] == nil then
+			list[skynet.address(handle)] = "error (" .. name .. ")"
+		end
+	end
+	return list
+end
+
+function command.LIST()
+	local list = {}
+	for handle, name in pairs(services) do
+		list[skynet.address(handle)] = name
+	end
+	return list
+end
+
+function command.STAT()
+	return query_all("STAT", function(stat) return stat end)
+end
+
+function command.MEM()
+	return query_all("MEM", function(kb, name)
+		return string.format("%.2f KiB (%s)", kb, name)
+	end)
+end
+
+function command.GC()
+	for handle in pairs(services) do
+		skynet.send(handle, "debug", "GC")
+	end
+	return command.MEM()
+end
+
+function command.KILL(_, handle)
+	handle = type(handle) == "string" and tonumber(string.sub(handle, 2), 16) or handle
+	skynet.kill(handle)
+	local ret = { [skynet.address(handle)] = tostring(services[handle]) }
+	services[handle] = nil
+	return ret
+end
+
+local function finish(handle, ok)
+	local response = starting[handle]
+	if response then
+		starting[handle] = nil
+		start_session[handle] = nil
+		if ok then
+			response(true, handle)
+		else
+			response(false)
+		end
+	end
+end
+
+function command.REMOVE(_, handle, kill)
+	services[handle] = nil
+	-- A service that exits before LAUNCHOK: its creator gets nil (exit) or an
+	-- error (killed).
+	local response = starting[handle]
+	if response then
+		starting[handle] = nil
+		start_session[handle] = nil
+		response(not kill, nil)
+	end
+	return NORET
+end
+
+local function launch(service, ...)
+	local param = table.concat({ ... }, " ")
+	local handle = skynet.launch(service, param)
+	local session = skynet.context()
+	local response = skynet.response()
+	if not handle then
+		response(false)
+		return nil
+	end
+	services[handle] = service .. " " .. param
+	starting[handle] = response
+	start_session[handle] = session
+	return handle
+end
+
+function command.LAUNCH(_, service, ...)
+	launch(service, ...)
+	return NORET
+end
+
+function command.LOGLAUNCH(_, service, ...)
+	local handle = launch(service, ...)
+	if handle then
+		core.command("LOGON", skynet.address(handle))
+	end
+	return NORET
+end
+
+function command.ERROR(address)
+	finish(address, false)
+	services[address] = nil
+	return NORET
+end
+
+function command.LAUNCHOK(address)
+	finish(address, true)
+	return NORET
+end
+
+function command.QUERY(_, session)
+	for handle, s in pairs(start_session) do
+		if s == session then
+			return handle
+		end
+	end
+end
+
+-- snlua reports a service whose Lua code failed to load with a text "ERROR".
+skynet.register_protocol {
+	name = "text",
+	id = skynet.PTYPE_TEXT,
+	unpack = skynet.tostring,
+	dispatch = function(_, address, cmd)
+		if cmd == "ERROR" then
+			command.ERROR(address)
+		elseif cmd == "" then
+			command.LAUNCHOK(address)
+		else
+			skynet.error("launcher: unknown text command " .. tostring(cmd))
+		end
+	end,
+}
+
+skynet.dispatch("lua", function(session, address, cmd, ...)
+	local f = command[string.upper(cmd)]
+	if f == nil then
+		if session ~= 0 then
+			error("launcher: unknown command " .. tostring(cmd))
+		end
+		return
+	end
+	local ret = f(address, ...)
+	if ret ~= NORET and session ~= 0 then
+		skynet.retpack(ret)
+	end
+end)
+
+skynet.start(function() end)

@@ -1,0 +1,97 @@
+-- service_mgr: unique services (skynet.uniqueservice / queryservice). The first
+-- caller for a name launches it; concurrent callers wait for that launch and
+-- all get the same address, or the same error.
+local skynet = require "skynet"
+require "skynet.manager"
+
+local services = {} -- name -> address, or a pending record { waiters... }
+local command = {}
+
+local function wait_pending(record)
+	local co = coroutine.running()
+	record[#record + 1] = co
+	skynet.wait(co)
+	if record.error then
+		error(record.error)
+	end
+	return record.address
+end
+
+local function resolve(name, launch, ...)
+	local s = services[name]
+	if type(s) == "number" then
+		return s
+	end
+	if s then
+		return wait_pending(s)
+	end
+	if launch == nil then
+		-- QUERY before anyone launched it: wait for the launch.
+		s = { querying = true }
+		services[name] = s
+		return wait_pending(s)
+	end
+	s = {}
+	services[name] = s
+	local ok, addr = pcall(launch, ...)
+	if ok and addr then
+		services[name] = addr
+		s.address = addr
+	else
+		services[name] = nil
+		s.error = ok and ("service " .. name .. " exited during start") or tostring(addr)
+	end
+	for _, co in ipairs(s) do
+		skynet.wakeup(co)
+	end
+	if s.error then
+		error(s.error)
+	end
+	return addr
+end
+
+function command.LAUNCH(name, ...)
+	local s = services[name]
+	if type(s) == "table" and s.querying and not s.launching then
+		-- Someone is already waiting in QUERY: launch and hand them the result.
+		s.launching = true
+		local ok, addr = pcall(skynet.newservice, name, ...)
+		services[name] = ok and addr or nil
+		s.address, s.error = ok and addr or nil, (not ok) and tostring(addr) or nil
+		for _, co in ipairs(s) do
+			skynet.wakeup(co)
+		end
+		if not ok then
+			error(addr)
+		end
+		return addr
+	end
+	return resolve(name, skynet.newservice, name, ...)
+end
+
+function command.QUERY(name)
+	return resolve(name)
+end
+
+-- One node for now: global unique services are this node's unique services.
+command.GLAUNCH = command.LAUNCH
+command.GQUERY = command.QUERY
+
+function command.LIST()
+	local list = {}
+	for name, s in pairs(services) do
+		list[name] = type(s) == "number" and skynet.address(s) or "starting"
+	end
+	return list
+end
+
+skynet.start(function()
+	skynet.dispatch("lua", function(_, _, cmd, ...)
+		local f = command[cmd]
+		if f == nil then
+			error("service_mgr: unknown command " .. tostring(cmd))
+		end
+		skynet.retpack(f(...))
+	end)
+	skynet.register ".service"
+end)
