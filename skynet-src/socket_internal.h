@@ -1,0 +1,123 @@
+/* socket_internal.h: the socket table and server state shared by socket_server.c
+ * (table, requests, event loop) and socket_io.c (reads, writes, accept, connect
+ * completion). Not for use outside the socket server. */
+#ifndef SKYNET_SOCKET_INTERNAL_H
+#define SKYNET_SOCKET_INTERNAL_H
+
+#include "socket_server.h"
+#include "socket_buffer.h"
+#include "socket_command.h"
+#include "socket_poll.h"
+#include "atomic.h"
+#include "spinlock.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Slot states. Workers only ever move a slot INVALID -> RESERVE; every other
+ * transition happens on the socket thread. */
+enum socket_state {
+	S_INVALID = 0,
+	S_RESERVE,        /* id handed out, open request in flight */
+	S_PLISTEN,        /* listening fd, waiting for start */
+	S_LISTEN,
+	S_CONNECTING,
+	S_CONNECTED,
+	S_PACCEPT,        /* accepted, waiting for start */
+	S_HALFCLOSE_WRITE,/* owner shut down writing: flush, SHUT_WR, keep reading */
+	S_HALFCLOSE_READ, /* peer EOF reported: flush, then close silently */
+	S_CLOSING,        /* owner closed: flush, then close and report CLOSE */
+	S_DYING,          /* being torn down; the slot is not yet free */
+};
+
+enum socket_protocol { P_TCP = 0, P_UDP4, P_UDP6 };
+
+#define READ_SIZE_MIN 64
+#define READ_SIZE_MAX (1 << 22)
+#define WARN_START (1024 * 1024)
+#define MAX_EVENTS 64
+#define PENDING_MAX 16
+#define TEXT_MAX 128
+#define PIPE_KEY UINT64_MAX
+
+struct socket {
+	ATOM_INT type;
+	ATOM_INT id;
+	ATOM_INT sending;   /* posted sends the socket thread has not handled (direct write guard) */
+	ATOM_INT wb_empty;  /* both write lists empty: a worker may write directly */
+	int fd;
+	int protocol;
+	bool reading;       /* EPOLLIN wanted */
+	bool writing;       /* EPOLLOUT wanted */
+	bool registered;    /* fd is in the epoll set */
+	bool reported;      /* CLOSE/ERR already reported */
+	bool shut_done;     /* SHUT_WR issued */
+	uintptr_t opaque;
+	struct wb_list high;
+	struct wb_list low;
+	int64_t wb_size;
+	int64_t warn_size;
+	int read_size;
+	struct spinlock dw_lock;  /* guards fd validity and dw_* against direct writers */
+	void *dw_buffer;          /* a worker's partial direct write, owned by the slot */
+	int dw_size;
+	int dw_offset;
+	uint8_t udp_peer[UDP_ADDRESS_SIZE];
+};
+
+struct pending_report {
+	int type;
+	struct socket_message msg;
+	char text[TEXT_MAX];
+};
+
+struct socket_server {
+	uint64_t time;
+	int efd;
+	int spare_fd;        /* given up to accept-and-drop when out of fds */
+	ATOM_UINT alloc_id;
+	bool checkctrl;
+	int event_n;
+	int event_index;
+	struct sp_event events[MAX_EVENTS];
+	int pending_head;
+	int pending_count;
+	struct pending_report pending[PENDING_MAX];
+	struct sc_pipe pipe;
+	char udpbuf[65536];
+	struct socket slot[SOCKET_MAX];
+};
+
+static inline struct socket *
+ss_slot(struct socket_server *ss, int id) {
+	return &ss->slot[(unsigned)id % SOCKET_MAX];
+}
+
+/* socket_server.c */
+void ss_emit(struct socket_server *ss, int type, int id, uintptr_t opaque, int ud,
+	char *data, const char *text);
+int ss_reserve_id(struct socket_server *ss);
+struct socket *ss_setup(struct socket_server *ss, int id, int fd, int protocol,
+	uintptr_t opaque, int state);
+/* Returns false (and reports ERR, closing the socket) if epoll refuses. */
+bool ss_set_events(struct socket_server *ss, struct socket *s, bool read, bool write);
+void ss_force_close(struct socket_server *ss, struct socket *s);
+/* Report the final ERR (unless already reported) and close. */
+void ss_fail(struct socket_server *ss, struct socket *s, const char *why);
+void ss_addr_text(const struct sockaddr *sa, char *buf, size_t sz, int *port);
+
+/* socket_io.c */
+void sio_read(struct socket_server *ss, struct socket *s);
+void sio_read_udp(struct socket_server *ss, struct socket *s);
+void sio_accept(struct socket_server *ss, struct socket *s);
+void sio_connected(struct socket_server *ss, struct socket *s);
+/* Move a worker's partial direct write to the head of the high list. */
+void sio_absorb_direct(struct socket *s);
+/* Queue output (taking buffer), then try to write it at once. */
+void sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buffer,
+	int sz, const uint8_t *udp_address);
+/* Write what the kernel takes; handles drain, deferred close and half close. */
+void sio_flush(struct socket_server *ss, struct socket *s);
+
+#endif

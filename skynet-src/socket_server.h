@@ -1,0 +1,84 @@
+/* socket_server.h: the socket layer as a self-contained data structure.
+ *
+ * One thread calls socket_server_poll in a loop; it owns the socket table, the
+ * epoll set and all socket I/O. Every other function may be called from any thread:
+ * it posts a request through the command pipe (send may write directly, see
+ * socket_server_send). Events come back to the polling thread as return values
+ * with a struct socket_message; the server never calls into the rest of skynet.
+ *
+ * Ids: an id is an index into a 65,536-slot table plus a rolling counter, so a
+ * request for a closed socket never reaches a newer socket in the same slot.
+ * Every socket gets exactly one final report, CLOSE or ERR (the one exception:
+ * a listening socket reports a failed accept as ERR and keeps listening). */
+#ifndef SKYNET_SOCKET_SERVER_H
+#define SKYNET_SOCKET_SERVER_H
+
+#include <stdint.h>
+
+#define SOCKET_DATA 0     /* ud = size, data = bytes owned by the receiver */
+#define SOCKET_CLOSE 1    /* peer EOF, or a close finished; data = NULL */
+#define SOCKET_OPEN 2     /* connect done / start acknowledged; data = text */
+#define SOCKET_ACCEPT 3   /* id = listener, ud = new id, data = "ip:port" */
+#define SOCKET_ERR 4      /* data = reason text; the socket is gone */
+#define SOCKET_EXIT 5     /* socket_server_exit was requested */
+#define SOCKET_UDP 6      /* ud = size, data = bytes followed by the sender address */
+#define SOCKET_WARNING 7  /* ud = unsent KiB, 0 when drained again */
+
+#define SOCKET_MAX 65536
+
+struct socket_server;
+
+struct socket_message {
+	int id;
+	uintptr_t opaque; /* the owner given when the socket was opened or started */
+	int ud;
+	char *data;       /* text results live in the server until the next poll */
+};
+
+struct socket_server *socket_server_create(uint64_t time);
+/* Closes every socket and frees everything; the polling thread must have stopped. */
+void socket_server_release(struct socket_server *ss);
+void socket_server_updatetime(struct socket_server *ss, uint64_t time);
+/* Blocks until there is something to report and returns its type (SOCKET_*), or
+ * -1 on a transient error. *more is set to 1 when more events are already waiting. */
+int socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more);
+
+void socket_server_exit(struct socket_server *ss);
+/* Close once pending output is flushed; the owner gets CLOSE then. */
+void socket_server_close(struct socket_server *ss, uintptr_t opaque, int id);
+/* Half close: after pending output, shut the write side; reading goes on. */
+void socket_server_shutdown(struct socket_server *ss, uintptr_t opaque, int id);
+/* Start reading (accepted sockets and listeners start paused); the caller becomes
+ * the owner. The owner gets OPEN. */
+void socket_server_start(struct socket_server *ss, uintptr_t opaque, int id);
+void socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id);
+void socket_server_nodelay(struct socket_server *ss, int id);
+
+/* Sends take ownership of buffer (skynet_malloc'ed). Return 0, or -1 if id is not
+ * a live socket (buffer freed). Low priority data goes out only when the high
+ * priority list is empty. */
+int socket_server_send(struct socket_server *ss, int id, void *buffer, int sz);
+int socket_server_send_lowpriority(struct socket_server *ss, int id, void *buffer, int sz);
+
+/* Return a new id, or -1 on immediate failure (bad address, no free slot). A
+ * connect failing later is reported as ERR. */
+int socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *addr,
+	int port, int backlog);
+int socket_server_connect(struct socket_server *ss, uintptr_t opaque, const char *addr, int port);
+int socket_server_bind(struct socket_server *ss, uintptr_t opaque, int fd);
+
+/* UDP. addr may be NULL (IPv4, unbound). Datagrams are reported as SOCKET_UDP. */
+int socket_server_udp(struct socket_server *ss, uintptr_t opaque, const char *addr, int port);
+/* Sets the default destination; 0 or -1 (cannot resolve). */
+int socket_server_udp_connect(struct socket_server *ss, int id, const char *addr, int port);
+/* address is a binary address as returned by socket_server_udp_address, or NULL for
+ * the connected peer. Takes ownership of buffer. */
+int socket_server_udp_send(struct socket_server *ss, int id, const uint8_t *address,
+	void *buffer, int sz);
+/* The sender address of a SOCKET_UDP result (binary, *addrsz bytes), NULL if none. */
+const uint8_t *socket_server_udp_address(const struct socket_message *msg, int *addrsz);
+/* Binary address -> text ip and port. Returns 0 or -1. */
+int socket_server_udp_address_text(const uint8_t *address, int addrsz, char *ip,
+	int ipsz, int *port);
+
+#endif
