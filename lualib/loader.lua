@@ -12,6 +12,9 @@ if not SERVICE_NAME then
 	error("no service name given to snlua")
 end
 
+package.path = LUA_PATH
+package.cpath = LUA_CPATH
+
 local codecache = require "skynet.codecache"
 local profile = require "skynet.profile"
 coroutine.resume = profile.resume
@@ -37,9 +40,7 @@ if not main then
 	error("service '" .. SERVICE_NAME .. "' not found:" .. table.concat(tried))
 end
 
-LUA_SERVICE = nil
-package.path, LUA_PATH = LUA_PATH, nil
-package.cpath, LUA_CPATH = LUA_CPATH, nil
+LUA_SERVICE, LUA_PATH, LUA_CPATH = nil, nil, nil
 
 -- A service in its own folder (service/NAME/init.lua style) may require its
 -- siblings: put that folder in front of package.path.

@@ -148,9 +148,10 @@ function suspend(co, result, command, ...)
 		coroutine_close(co)
 		error(tb)
 	end
-	if command == "SUSPEND" then
+	if command == "SUSPEND" or command == "EXIT" then
+		-- Any coroutine giving control back is a chance to run woken sleepers.
 		return dispatch_wakeup()
-	elseif command == "EXIT" or command == "QUIT" then
+	elseif command == "QUIT" then
 		return
 	elseif command == "USER" then
 		error("a skynet.coroutine yielded outside its resume\n" .. traceback(co))

@@ -95,5 +95,7 @@ logger_init(struct logger *inst, struct skynet_context *ctx, const char *parm) {
 		inst->handle = stdout;
 	}
 	skynet_callback(ctx, inst, logger_cb);
+	/* Named before init returns, so even our own LAUNCH line is logged here. */
+	skynet_command(ctx, "REG", ".logger");
 	return 0;
 }

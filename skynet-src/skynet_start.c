@@ -203,8 +203,11 @@ thread_timer(void *p) {
 				break;
 			}
 		}
-		if (skynet_context_total() == 0)
+		/* The logger alone is not a node: the last service has gone. */
+		if (skynet_context_total() <= 1) {
+			skynet_error(NULL, "shutdown: no service left");
 			break;
+		}
 		/* Safety net against a lost wakeup: work waiting while everyone sleeps. */
 		if (mq_global_length() > 0 && atomic_load(&n->sleeping) == n->count)
 			wakeup();

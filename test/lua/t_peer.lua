@@ -1,0 +1,85 @@
+-- t_peer: the other side of the Lua tests. Launched as
+--   t_peer                 a normal peer
+--   t_peer startfail       raises in its start function
+--   t_peer memlimit BYTES  limits its own memory before start
+--   t_peer idle            does nothing (spawn/memory tests)
+local skynet = require "skynet"
+
+local mode, arg = ...
+if mode == "memlimit" then
+	skynet.memlimit(tonumber(arg))
+end
+
+local received = {}
+local command = {}
+
+function command.echo(...)
+	return ...
+end
+
+function command.fail(msg)
+	error(msg or "boom")
+end
+
+function command.record(i)
+	received[#received + 1] = i
+end
+
+function command.received()
+	return received
+end
+
+function command.later(ti, value)
+	local response = skynet.response()
+	skynet.fork(function()
+		skynet.sleep(ti)
+		response(true, value)
+	end)
+	return command -- answered later
+end
+
+function command.sleep(ti)
+	skynet.sleep(ti)
+	return "slept"
+end
+
+function command.block()
+	skynet.wait()
+	return "unblocked?"
+end
+
+function command.alloc(n)
+	local t = {}
+	for i = 1, n do
+		t[i] = string.rep("x", 1024) .. i
+	end
+	return #t
+end
+
+function command.loop()
+	local i = 0
+	while true do
+		i = i + 1
+	end
+end
+
+function command.exit()
+	skynet.exit()
+end
+
+function command.mem()
+	return collectgarbage("count")
+end
+
+skynet.start(function()
+	if mode == "startfail" then
+		error("start failed on purpose")
+	end
+	skynet.dispatch("lua", function(session, source, cmd, ...)
+		local f = assert(command[cmd], cmd)
+		local r = table.pack(f(...))
+		if r[1] ~= command and session ~= 0 then
+			skynet.retpack(table.unpack(r, 1, r.n))
+		end
+	end)
+end)
