@@ -113,7 +113,7 @@ void sio_read_udp(struct socket_server *ss, struct socket *s);
 void sio_accept(struct socket_server *ss, struct socket *s);
 void sio_connected(struct socket_server *ss, struct socket *s);
 /* Move a worker's partial direct write to the head of the high list. */
-void sio_absorb_direct(struct socket *s);
+void sio_absorb_direct(struct socket_server *ss, struct socket *s);
 /* Queue output (taking buffer), then try to write it at once. */
 void sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buffer,
 	int sz, const uint8_t *udp_address);

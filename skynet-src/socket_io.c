@@ -71,7 +71,8 @@ sio_read(struct socket_server *ss, struct socket *s) {
 			s->reported = true;
 			ss_emit(ss, SOCKET_CLOSE, ATOM_LOAD(&s->id), s->opaque, 0, NULL, NULL);
 		}
-		if (wb_list_empty(&s->high) && wb_list_empty(&s->low) && s->dw_buffer == NULL) {
+		sio_absorb_direct(ss, s);
+		if (wb_list_empty(&s->high) && wb_list_empty(&s->low)) {
 			ss_force_close(ss, s);
 		} else {
 			ATOM_STORE(&s->type, S_HALFCLOSE_READ);
@@ -175,8 +176,19 @@ sio_connected(struct socket_server *ss, struct socket *s) {
 		sio_flush(ss, s);
 }
 
+/* Unsent bytes grew: warn the owner at 1 MiB and at every doubling after. */
+static void
+check_warning(struct socket_server *ss, struct socket *s) {
+	if (s->wb_size >= s->warn_size) {
+		ss_emit(ss, SOCKET_WARNING, ATOM_LOAD(&s->id), s->opaque, (int)(s->wb_size / 1024),
+			NULL, NULL);
+		while (s->warn_size <= s->wb_size)
+			s->warn_size *= 2;
+	}
+}
+
 void
-sio_absorb_direct(struct socket *s) {
+sio_absorb_direct(struct socket_server *ss, struct socket *s) {
 	spinlock_lock(&s->dw_lock);
 	void *buf = s->dw_buffer;
 	int size = s->dw_size, offset = s->dw_offset;
@@ -192,23 +204,20 @@ sio_absorb_direct(struct socket *s) {
 	wb_list_prepend(&s->high, wb);
 	s->wb_size += wb->sz;
 	ATOM_STORE(&s->wb_empty, 0);
+	check_warning(ss, s);
 }
 
 void
 sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buffer, int sz,
 	const uint8_t *udp_address) {
-	sio_absorb_direct(s);
+	sio_absorb_direct(ss, s);
 	struct write_buffer *wb = wb_new(buffer, sz, udp_address);
 	if (wb == NULL)
 		return;
 	wb_list_append(high ? &s->high : &s->low, wb);
 	ATOM_STORE(&s->wb_empty, 0);
 	s->wb_size += sz;
-	if (s->wb_size >= s->warn_size) {
-		ss_emit(ss, SOCKET_WARNING, ATOM_LOAD(&s->id), s->opaque, (int)(s->wb_size / 1024),
-			NULL, NULL);
-		s->warn_size *= 2;
-	}
+	check_warning(ss, s);
 	/* A connect in progress writes once it completes. */
 	if (ATOM_LOAD(&s->type) != S_CONNECTING)
 		sio_flush(ss, s);
@@ -253,7 +262,7 @@ write_list(struct socket *s, struct wb_list *l) {
 
 void
 sio_flush(struct socket_server *ss, struct socket *s) {
-	sio_absorb_direct(s);
+	sio_absorb_direct(ss, s);
 	int r = write_list(s, &s->high);
 	/* Low priority data goes out only behind an empty high list; a low buffer
 	 * moves to the high list before writing so that, if it is cut short, it

@@ -267,8 +267,8 @@ req_pause(struct socket_server *ss, struct sc_request *req) {
 }
 
 static bool
-output_pending(struct socket *s) {
-	sio_absorb_direct(s);
+output_pending(struct socket_server *ss, struct socket *s) {
+	sio_absorb_direct(ss, s);
 	return !wb_list_empty(&s->high) || !wb_list_empty(&s->low);
 }
 
@@ -280,8 +280,8 @@ req_close(struct socket_server *ss, struct sc_request *req) {
 	int state = ATOM_LOAD(&s->type);
 	if (state == S_CLOSING)
 		return;
-	bool flush = output_pending(s) &&
-		(state == S_CONNECTED || state == S_HALFCLOSE_WRITE || state == S_HALFCLOSE_READ);
+	bool flush = output_pending(ss, s) && (state == S_CONNECTED || state == S_PACCEPT ||
+		state == S_HALFCLOSE_WRITE || state == S_HALFCLOSE_READ);
 	if (!flush) {
 		if (!s->reported)
 			ss_emit(ss, SOCKET_CLOSE, req->id, req->opaque, 0, NULL, NULL);
@@ -302,7 +302,7 @@ req_shutdown(struct socket_server *ss, struct sc_request *req) {
 	if (s == NULL || ATOM_LOAD(&s->type) != S_CONNECTED)
 		return;
 	ATOM_STORE(&s->type, S_HALFCLOSE_WRITE);
-	if (!output_pending(s)) {
+	if (!output_pending(ss, s)) {
 		shutdown(s->fd, SHUT_WR);
 		s->shut_done = true;
 	}
