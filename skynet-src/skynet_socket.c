@@ -1,0 +1,206 @@
+/* skynet_socket.c: skynet_socket.h on top of the socket server. Owns the one
+ * socket server of the process; turns each report of the socket thread into a
+ * PTYPE_SOCKET message for the owning service (the opaque is its handle). */
+#include "skynet.h"
+#include "skynet_socket.h"
+#include "skynet_server.h"
+#include "skynet_mq.h"
+#include "socket_server.h"
+
+#include <string.h>
+
+static struct socket_server *SOCKET_SERVER = NULL;
+
+void
+skynet_socket_init(void) {
+	SOCKET_SERVER = socket_server_create(skynet_now());
+	if (SOCKET_SERVER == NULL)
+		skynet_error(NULL, "socket: cannot create the socket server (epoll or pipe)");
+}
+
+void
+skynet_socket_exit(void) {
+	if (SOCKET_SERVER)
+		socket_server_exit(SOCKET_SERVER);
+}
+
+void
+skynet_socket_free(void) {
+	socket_server_release(SOCKET_SERVER);
+	SOCKET_SERVER = NULL;
+}
+
+void
+skynet_socket_updatetime(void) {
+	if (SOCKET_SERVER)
+		socket_server_updatetime(SOCKET_SERVER, skynet_now());
+}
+
+/* text: copied after the struct (ACCEPT/OPEN/ERR), not counted with its NUL. */
+static void
+forward_message(int type, const struct socket_message *result, const char *text) {
+	size_t tsz = text ? strlen(text) : 0;
+	size_t sz = sizeof(struct skynet_socket_message) + tsz;
+	struct skynet_socket_message *sm = skynet_malloc(sz + 1);
+	sm->type = type;
+	sm->id = result->id;
+	sm->ud = result->ud;
+	sm->buffer = text ? NULL : result->data;
+	char *tail = (char *)(sm + 1);
+	if (text)
+		memcpy(tail, text, tsz);
+	tail[tsz] = '\0';
+
+	struct skynet_message message;
+	message.source = 0;
+	message.session = 0;
+	message.data = sm;
+	message.sz = sz | ((size_t)PTYPE_SOCKET << MESSAGE_TYPE_SHIFT);
+	if (skynet_context_push((uint32_t)result->opaque, &message)) {
+		/* The owner is gone: nobody will read or close this socket. */
+		skynet_free(sm->buffer);
+		skynet_free(sm);
+		if (type == SKYNET_SOCKET_TYPE_ACCEPT)
+			socket_server_close(SOCKET_SERVER, 0, result->ud);
+		if (type != SKYNET_SOCKET_TYPE_CLOSE && type != SKYNET_SOCKET_TYPE_ERROR)
+			socket_server_close(SOCKET_SERVER, 0, result->id);
+	}
+}
+
+int
+skynet_socket_poll(void) {
+	struct socket_server *ss = SOCKET_SERVER;
+	if (ss == NULL)
+		return 0;
+	struct socket_message result;
+	int more = 1;
+	int type = socket_server_poll(ss, &result, &more);
+	switch (type) {
+	case SOCKET_EXIT:
+		return 0;
+	case SOCKET_DATA:
+		forward_message(SKYNET_SOCKET_TYPE_DATA, &result, NULL);
+		break;
+	case SOCKET_CLOSE:
+		forward_message(SKYNET_SOCKET_TYPE_CLOSE, &result, "");
+		break;
+	case SOCKET_OPEN:
+		forward_message(SKYNET_SOCKET_TYPE_CONNECT, &result, result.data ? result.data : "");
+		break;
+	case SOCKET_ERR:
+		forward_message(SKYNET_SOCKET_TYPE_ERROR, &result, result.data ? result.data : "");
+		break;
+	case SOCKET_ACCEPT:
+		forward_message(SKYNET_SOCKET_TYPE_ACCEPT, &result, result.data ? result.data : "");
+		break;
+	case SOCKET_UDP:
+		forward_message(SKYNET_SOCKET_TYPE_UDP, &result, NULL);
+		break;
+	case SOCKET_WARNING:
+		forward_message(SKYNET_SOCKET_TYPE_WARNING, &result, "");
+		break;
+	default:
+		return -1;
+	}
+	return 1;
+}
+
+static uintptr_t
+owner(struct skynet_context *ctx) {
+	return ctx ? skynet_context_handle(ctx) : 0;
+}
+
+int
+skynet_socket_sendbuffer(struct skynet_context *ctx, int id, void *buffer, int sz) {
+	(void)ctx;
+	return socket_server_send(SOCKET_SERVER, id, buffer, sz);
+}
+
+int
+skynet_socket_send(struct skynet_context *ctx, int id, void *buffer, int sz) {
+	(void)ctx;
+	return socket_server_send(SOCKET_SERVER, id, buffer, sz);
+}
+
+int
+skynet_socket_send_lowpriority(struct skynet_context *ctx, int id, void *buffer, int sz) {
+	(void)ctx;
+	return socket_server_send_lowpriority(SOCKET_SERVER, id, buffer, sz);
+}
+
+int
+skynet_socket_listen(struct skynet_context *ctx, const char *host, int port, int backlog) {
+	return socket_server_listen(SOCKET_SERVER, owner(ctx), host, port, backlog);
+}
+
+int
+skynet_socket_connect(struct skynet_context *ctx, const char *host, int port) {
+	return socket_server_connect(SOCKET_SERVER, owner(ctx), host, port);
+}
+
+int
+skynet_socket_bind(struct skynet_context *ctx, int fd) {
+	return socket_server_bind(SOCKET_SERVER, owner(ctx), fd);
+}
+
+void
+skynet_socket_close(struct skynet_context *ctx, int id) {
+	socket_server_close(SOCKET_SERVER, owner(ctx), id);
+}
+
+void
+skynet_socket_shutdown(struct skynet_context *ctx, int id) {
+	socket_server_shutdown(SOCKET_SERVER, owner(ctx), id);
+}
+
+void
+skynet_socket_start(struct skynet_context *ctx, int id) {
+	socket_server_start(SOCKET_SERVER, owner(ctx), id);
+}
+
+void
+skynet_socket_pause(struct skynet_context *ctx, int id) {
+	socket_server_pause(SOCKET_SERVER, owner(ctx), id);
+}
+
+void
+skynet_socket_nodelay(struct skynet_context *ctx, int id) {
+	(void)ctx;
+	socket_server_nodelay(SOCKET_SERVER, id);
+}
+
+int
+skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port) {
+	return socket_server_udp(SOCKET_SERVER, owner(ctx), addr, port);
+}
+
+int
+skynet_socket_udp_connect(struct skynet_context *ctx, int id, const char *addr, int port) {
+	(void)ctx;
+	return socket_server_udp_connect(SOCKET_SERVER, id, addr, port);
+}
+
+/* The buffer is const in the public signature, so it is copied: callers keep
+ * ownership of what they pass. */
+int
+skynet_socket_udp_send(struct skynet_context *ctx, int id, const char *address,
+	const void *buffer, int sz) {
+	(void)ctx;
+	if (buffer == NULL || sz < 0)
+		return -1;
+	void *copy = skynet_malloc(sz > 0 ? sz : 1);
+	memcpy(copy, buffer, sz);
+	return socket_server_udp_send(SOCKET_SERVER, id, (const uint8_t *)address, copy, sz);
+}
+
+const char *
+skynet_socket_udp_address(struct skynet_socket_message *msg, int *addrsz) {
+	if (msg == NULL || msg->type != SKYNET_SOCKET_TYPE_UDP)
+		return NULL;
+	struct socket_message sm;
+	sm.id = msg->id;
+	sm.opaque = 0;
+	sm.ud = msg->ud;
+	sm.data = msg->buffer;
+	return (const char *)socket_server_udp_address(&sm, addrsz);
+}
