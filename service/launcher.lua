@@ -11,6 +11,34 @@ local starting = {}   -- handle -> response closure of the newservice call
 local start_session = {} -- handle -> session of that call
 local NORET = {}
 
+-- Lua tables never give back their hash part when emptied: after a burst of
+-- services has come and gone, rebuild the list so the launcher shrinks too.
+local live, peak = 0, 0
+
+local function forget(handle)
+	if services[handle] == nil then
+		return
+	end
+	services[handle] = nil
+	live = live - 1
+	if peak > 256 and live * 4 < peak then
+		local copy = {}
+		for h, name in pairs(services) do
+			copy[h] = name
+		end
+		services = copy
+		peak = live
+	end
+end
+
+local function remember(handle, name)
+	services[handle] = name
+	live = live + 1
+	if live > peak then
+		peak = live
+	end
+end
+
 local command = {}
 
 local function query_all(debug_cmd, format)
@@ -56,6 +84,7 @@ function command.MEM()
 end
 
 function command.GC()
+	collectgarbage()
 	for handle in pairs(services) do
 		skynet.send(handle, "debug", "GC")
 	end
@@ -66,7 +95,7 @@ function command.KILL(_, handle)
 	handle = type(handle) == "string" and tonumber(string.sub(handle, 2), 16) or handle
 	skynet.kill(handle)
 	local ret = { [skynet.address(handle)] = tostring(services[handle]) }
-	services[handle] = nil
+	forget(handle)
 	return ret
 end
 
@@ -84,7 +113,7 @@ local function finish(handle, ok)
 end
 
 function command.REMOVE(_, handle, kill)
-	services[handle] = nil
+	forget(handle)
 	-- A service that exits before LAUNCHOK: its creator gets nil (exit) or an
 	-- error (killed).
 	local response = starting[handle]
@@ -105,7 +134,7 @@ local function launch(service, ...)
 		response(false)
 		return nil
 	end
-	services[handle] = service .. " " .. param
+	remember(handle, service .. " " .. param)
 	starting[handle] = response
 	start_session[handle] = session
 	return handle
@@ -126,7 +155,7 @@ end
 
 function command.ERROR(address)
 	finish(address, false)
-	services[address] = nil
+	forget(address)
 	return NORET
 end
 
