@@ -31,6 +31,7 @@ struct snlua {
 	size_t mem_limit;
 	_Atomic(lua_State *) active;
 	atomic_int trap;
+	int bootstrap;
 };
 
 static void
@@ -99,8 +100,15 @@ traceback(lua_State *L) {
 	return 1;
 }
 
+/* The first Lua service is the bootstrap: without it the node is useless. */
+static atomic_int instances;
+
 static void
-report_launcher_error(struct skynet_context *ctx) {
+report_launcher_error(struct skynet_context *ctx, struct snlua *l) {
+	if (l->bootstrap) {
+		skynet_command(ctx, "ABORT", "the bootstrap service failed");
+		return;
+	}
 	/* Tell the launcher that init failed, so newservice raises in the creator. */
 	skynet_sendname(ctx, 0, ".launcher", PTYPE_TEXT, 0, "ERROR", 5);
 }
@@ -134,14 +142,14 @@ init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz
 	int r = snlua_cache_loadfile(L, loader);
 	if (r != LUA_OK) {
 		skynet_error(ctx, "error: can't load %s: %s", loader, lua_tostring(L, -1));
-		report_launcher_error(ctx);
+		report_launcher_error(ctx, l);
 		return 1;
 	}
 	lua_pushlstring(L, args, sz);
 	r = lua_pcall(L, 1, 0, 1);
 	if (r != LUA_OK) {
 		skynet_error(ctx, "error: launch service \"%.*s\" failed: %s", (int)sz, args, lua_tostring(L, -1));
-		report_launcher_error(ctx);
+		report_launcher_error(ctx, l);
 		return 1;
 	}
 	lua_settop(L, 0);
@@ -188,6 +196,7 @@ snlua_create(void) {
 	l->L = lua_newstate(lalloc, l);
 	atomic_init(&l->active, NULL);
 	atomic_init(&l->trap, 0);
+	l->bootstrap = atomic_fetch_add(&instances, 1) == 0;
 	return l;
 }
 

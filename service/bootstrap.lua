@@ -7,7 +7,7 @@ require "skynet.manager"
 local function must(what, ok, result)
 	if not ok then
 		skynet.error("bootstrap: can't start " .. what .. ": " .. tostring(result))
-		skynet.abort()
+		require("skynet.core").command("ABORT", "bootstrap failed")
 		error(result)
 	end
 	return result

@@ -175,9 +175,10 @@ cmd_starttime(struct skynet_context *ctx, const char *param) {
 
 static const char *
 cmd_abort(struct skynet_context *ctx, const char *param) {
-	(void)param;
-	skynet_error(ctx, "ABORT requested");
-	skynet_server_abort();
+	/* "ABORT reason" stops the node as a failure (exit status 1). */
+	int failed = param && param[0];
+	skynet_error(ctx, failed ? "ABORT: %s" : "ABORT requested", failed ? param : "");
+	skynet_server_abort(failed);
 	return NULL;
 }
 

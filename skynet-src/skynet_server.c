@@ -168,8 +168,8 @@ skynet_server_aborting(void) {
 }
 
 void
-skynet_server_abort(void) {
-	ATOM_STORE(&S.aborting, 1);
+skynet_server_abort(int failed) {
+	ATOM_STORE(&S.aborting, failed ? 2 : 1);
 }
 
 int

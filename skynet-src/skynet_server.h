@@ -40,7 +40,8 @@ void skynet_context_dispatchall(struct skynet_context *ctx);
 int handle_retire(uint32_t handle);
 /* Retire every service except keep (0: none). */
 void skynet_server_retire_all(uint32_t keep);
-void skynet_server_abort(void);
+/* Stop the node; failed != 0 makes the process exit with status 1. */
+void skynet_server_abort(int failed);
 void skynet_server_set_profile(int on);
 
 /* For the monitor and snlua: was this service flagged as stuck? Clears the flag. */
@@ -62,7 +63,7 @@ void skynet_server_init(int harbor, int profile, skynet_wakeup_fn wakeup);
  * thread, then free every queue still in the global queue. */
 void skynet_server_drain(uint32_t keep);
 void skynet_server_exit(void);
-/* Set by ABORT or when the last service exits. */
+/* 0, or 1 after ABORT, 2 after ABORT with an error. */
 int skynet_server_aborting(void);
 
 #endif

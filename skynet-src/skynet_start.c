@@ -311,8 +311,7 @@ skynet_start(struct skynet_config *config) {
 	int status = 0;
 	struct skynet_context *logger = skynet_context_new(config->logservice, config->logger);
 	if (logger == NULL) {
-		fprintf(stderr, "skynet: can't launch the %s service\n", config->logservice);
-		status = 1;
+		status = 1; /* skynet_error has said why, on stderr */
 	} else {
 		N->logger = skynet_context_handle(logger);
 		handle_bindname(N->logger, "logger");
@@ -322,6 +321,10 @@ skynet_start(struct skynet_config *config) {
 			status = 1;
 		} else {
 			run_threads(N);
+			if (skynet_server_aborting() == 2) {
+				fprintf(stderr, "skynet: the node stopped on an error (see the log)\n");
+				status = 1;
+			}
 		}
 	}
 	shutdown_subsystems(N);

@@ -1,0 +1,151 @@
+# test/boot/boot.sh (sourced by test/run.sh): the real binary on real configs.
+
+# expect_config_error NAME CONFIG-TEXT PATTERN: the node refuses to start with a
+# one-line message matching PATTERN on stderr and a non-zero exit.
+expect_config_error() {
+	local name=$1 text=$2 pattern=$3
+	selected "boot: $name" || return 0
+	local cfg="$TMP/bad_$RANDOM.conf"
+	printf '%s\n' "$text" >"$cfg"
+	local err rc
+	err=$(cd "$OUT" && timeout 10 "$OUT/skynet" "$cfg" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 0 ] || [ $rc -ge 124 ]; then
+		notok "boot: $name" "exit status $rc"
+	elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then
+		notok "boot: $name" "expected one line, got: $err"
+	elif ! grep -qE "$pattern" <<<"$err"; then
+		notok "boot: $name" "message '$err' does not match '$pattern'"
+	else
+		ok "boot: $name"
+	fi
+}
+
+boot_config_errors() {
+	expect_config_error "bootstrap service not found" "$(printf 'cpath = %s/cservice/?.so\nluaservice = /nonexistent/?.lua' "$OUT")" "stopped on an error"
+	local missing="$TMP/does-not-exist.conf"
+	if selected "boot: missing file argument"; then
+		local err
+		err=$("$OUT/skynet" "$missing" 2>&1)
+		if [ $? -ne 0 ] && grep -q "does-not-exist.conf" <<<"$err"; then ok "boot: missing file argument"; else notok "boot: missing file argument" "$err"; fi
+	fi
+	expect_config_error "thread = 0" "thread = 0" ":1:.*thread"
+	expect_config_error "thread = abc" "thread = abc" ":1:.*thread"
+	expect_config_error "harbor = 300" "$(printf 'thread = 2\nharbor = 300')" ":2:.*harbor"
+	expect_config_error "parse error names the line" "$(printf 'thread = 2\nthis line has no equals sign\n')" ":2:"
+	expect_config_error "undefined variable" 'start = ${NO_SUCH_VARIABLE_HERE}' "NO_SUCH_VARIABLE_HERE"
+	expect_config_error "unknown C service" "$(printf 'cpath = %s/cservice/?.so\nbootstrap = nosuchservice arg' "$OUT")" "nosuchservice"
+	expect_config_error "unknown logger service" "$(printf 'cpath = %s/cservice/?.so\nlogservice = nosuchlogger' "$OUT")" "nosuchlogger"
+}
+
+boot_usage() {
+	selected "boot: usage" || return 0
+	local err
+	err=$("$OUT/skynet" 2>&1)
+	if [ $? -ne 0 ] && grep -q "usage" <<<"$err"; then ok "boot: usage"; else notok "boot: usage" "$err"; fi
+}
+
+# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-100}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+boot_signal() {
+	local sig=$1
+	selected "boot: SIG$sig" || return 0
+	local cfg log pid rc
+	cfg=$(write_config "sig$sig" t_ticker)
+	log="$TMP/sig$sig.log"
+	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/sig$sig.out" 2>&1 &
+	pid=$!
+	if ! wait_for "$log" "tick 3"; then
+		kill -9 $pid 2>/dev/null
+		notok "boot: SIG$sig" "node did not start"
+		return
+	fi
+	kill -"$sig" $pid
+	wait $pid
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		notok "boot: SIG$sig" "exit status $rc"
+	elif ! grep -q "shutdown" "$log"; then
+		notok "boot: SIG$sig" "no shutdown line in the log"
+	elif ! grep -qE "^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+\] \[:0[0-9a-f]{7}\] " "$log"; then
+		notok "boot: SIG$sig" "log lines lack the [time] [:handle] prefix"
+	else
+		ok "boot: SIG$sig stops the node cleanly"
+	fi
+	local san
+	san=$(sanitizer_errors "$TMP/sig$sig.out")
+	[ -n "$san" ] && notok "boot: SIG$sig sanitizer" "$san"
+}
+
+boot_logrotate() {
+	selected "boot: SIGHUP reopens the log" || return 0
+	local cfg log pid
+	cfg=$(write_config hup t_ticker)
+	log="$TMP/hup.log"
+	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/hup.out" 2>&1 &
+	pid=$!
+	wait_for "$log" "tick 2"
+	mv "$log" "$log.1"
+	kill -HUP $pid
+	if wait_for "$log" "tick" 50; then
+		ok "boot: SIGHUP reopens the log"
+	else
+		notok "boot: SIGHUP reopens the log" "no new log file"
+	fi
+	kill -TERM $pid
+	wait $pid
+}
+
+boot_daemon() {
+	selected "boot: daemon" || return 0
+	local pidfile="$TMP/skynet.pid"
+	local cfg
+	cfg=$(write_config daemon t_ticker "daemon = $pidfile")
+	(cd "$OUT" && "$OUT/skynet" "$cfg") >"$TMP/daemon.out" 2>&1
+	if ! wait_for "$TMP/daemon.log" "tick 2" || [ ! -s "$pidfile" ]; then
+		notok "boot: daemon" "no pid file or no log ($(cat "$TMP/daemon.out"))"
+		return
+	fi
+	local pid
+	pid=$(cat "$pidfile")
+	if ! kill -0 "$pid" 2>/dev/null; then
+		notok "boot: daemon" "pid $pid not running"
+		return
+	fi
+	local err
+	err=$(cd "$OUT" && "$OUT/skynet" "$cfg" 2>&1)
+	if [ $? -ne 0 ] && grep -q "already running" <<<"$err"; then
+		ok "boot: daemon refuses a second instance"
+	else
+		notok "boot: daemon refuses a second instance" "$err"
+	fi
+	kill -TERM "$pid"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid"
+		notok "boot: daemon" "did not stop on SIGTERM"
+	elif [ -e "$pidfile" ]; then
+		notok "boot: daemon" "pid file left behind"
+	else
+		ok "boot: daemon detaches, writes and removes its pid file"
+	fi
+}
+
+boot_config_errors
+boot_usage
+boot_signal INT
+boot_signal TERM
+boot_logrotate
+boot_daemon
