@@ -131,7 +131,7 @@ forward_packet(struct gate *g, struct connection *c, char *pack, int size) {
 		memcpy(msg, prefix, n);
 		memcpy(msg + n, pack, size);
 		skynet_free(pack);
-		skynet_send(g->ctx, 0, g->watchdog, PTYPE_TEXT | PTYPE_TAG_DONTCOPY, c->id, msg, n + size);
+		skynet_send(g->ctx, 0, g->watchdog, PTYPE_TEXT | PTYPE_TAG_DONTCOPY, 0, msg, n + size);
 	} else {
 		skynet_free(pack);
 	}
