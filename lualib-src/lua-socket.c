@@ -53,6 +53,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,19 +550,14 @@ ludp_address(lua_State *L) {
 	const unsigned char *a = (const unsigned char *)luaL_checklstring(L, 1, &sz);
 	int family;
 	if (sz == 7 && a[0] == 1)
-		family = 4;
+		family = AF_INET;
 	else if (sz == 19 && a[0] == 2)
-		family = 6;
+		family = AF_INET6;
 	else
 		return luaL_error(L, "invalid udp address");
-	char ip[64];
-	if (family == 4)
-		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a[3], a[4], a[5], a[6]);
-	else {
-		int n = 0;
-		for (int i = 0; i < 8; i++)
-			n += snprintf(ip + n, sizeof(ip) - n, i ? ":%x" : "%x", a[3 + 2 * i] << 8 | a[4 + 2 * i]);
-	}
+	char ip[INET6_ADDRSTRLEN];
+	if (inet_ntop(family, a + 3, ip, sizeof(ip)) == NULL)
+		return luaL_error(L, "invalid udp address");
 	lua_pushstring(L, ip);
 	lua_pushinteger(L, a[1] << 8 | a[2]);
 	return 2;

@@ -311,19 +311,20 @@ req_shutdown(struct socket_server *ss, struct sc_request *req) {
 static void
 req_send(struct socket_server *ss, struct sc_request *req) {
 	struct socket *s = live_socket(ss, req->id);
-	/* The counter belongs to the slot, so it balances even for a stale id. */
-	if (req->type != SC_SEND_UDP)
-		ATOM_FDEC(&ss_slot(ss, req->id)->sending);
 	int state = s ? ATOM_LOAD(&s->type) : S_INVALID;
 	bool tcp = s && s->protocol == P_TCP;
 	bool ok = state == S_CONNECTED || state == S_CONNECTING || state == S_PACCEPT ||
 		state == S_HALFCLOSE_READ;
-	if (!ok || (tcp && req->type == SC_SEND_UDP)) {
+	if (!ok || (tcp && req->type == SC_SEND_UDP))
 		skynet_free(req->buffer);
-		return;
-	}
-	sio_queue(ss, s, req->type != SC_SEND_LOW, req->buffer, req->sz,
-		req->type == SC_SEND_UDP && req->address[0] ? req->address : NULL);
+	else
+		sio_queue(ss, s, req->type != SC_SEND_LOW, req->buffer, req->sz,
+			req->type == SC_SEND_UDP && req->address[0] ? req->address : NULL);
+	/* Only now, with the data queued or written, may a worker write directly
+	 * again: earlier would let its bytes overtake these. The counter belongs to
+	 * the slot, so it balances even for a stale id. */
+	if (req->type != SC_SEND_UDP)
+		ATOM_FDEC(&ss_slot(ss, req->id)->sending);
 }
 
 static void

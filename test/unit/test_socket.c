@@ -723,6 +723,79 @@ test_emfile(void) {
 	flush_events();
 }
 
+/* Several threads send to one socket at once, so direct writes, parked
+ * remainders and piped sends interleave. Each thread's records must arrive
+ * whole and in that thread's order. */
+enum { SENDERS = 4, RECORDS = 3000 };
+struct sender { int id; int thread; };
+
+static void *
+sender_main(void *arg) {
+	struct sender *sd = arg;
+	for (int i = 0; i < RECORDS; i++) {
+		/* Sizes vary so some records are cut by partial writes. */
+		int len = 8 + (i * 37 + sd->thread * 11) % 3000;
+		unsigned char *p = skynet_malloc(len);
+		memset(p, 'a' + sd->thread, len);
+		p[0] = (unsigned char)sd->thread;
+		p[1] = (unsigned char)(i >> 8);
+		p[2] = (unsigned char)i;
+		p[3] = (unsigned char)(len >> 8);
+		p[4] = (unsigned char)len;
+		if (socket_server_send(SS, sd->id, p, len) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_senders(void) {
+	int port, client, server;
+	int lid = make_listener(&port);
+	CHECK(lid >= 0);
+	CHECK(make_pair(lid, port, &client, &server, 0) == 0);
+	pthread_t th[SENDERS];
+	struct sender sd[SENDERS];
+	size_t total = 0;
+	for (int t = 0; t < SENDERS; t++)
+		for (int i = 0; i < RECORDS; i++)
+			total += 8 + (i * 37 + t * 11) % 3000;
+	for (int t = 0; t < SENDERS; t++) {
+		sd[t].id = client;
+		sd[t].thread = t;
+		pthread_create(&th[t], NULL, sender_main, &sd[t]);
+	}
+	char *buf = malloc(total);
+	size_t got = recv_bytes(server, buf, total, 5);
+	int failed = 0;
+	for (int t = 0; t < SENDERS; t++) {
+		void *r;
+		pthread_join(th[t], &r);
+		failed |= r != NULL;
+	}
+	CHECK(!failed);
+	CHECKF(got == total, "got %zu of %zu", got, total);
+	int next[SENDERS] = { 0 };
+	for (size_t off = 0; off < total;) {
+		const unsigned char *r = (const unsigned char *)buf + off;
+		int t = r[0], seq = r[1] << 8 | r[2], len = r[3] << 8 | r[4];
+		CHECKF(t < SENDERS && seq == next[t], "record at %zu: thread %d seq %d", off, t, seq);
+		CHECK(len >= 8 && off + len <= total);
+		for (int i = 5; i < len; i++)
+			CHECKF(r[i] == 'a' + t, "record torn at %zu", off);
+		next[t]++;
+		off += len;
+	}
+	for (int t = 0; t < SENDERS; t++)
+		CHECK(next[t] == RECORDS);
+	free(buf);
+	close_and_wait(client);
+	flush_events();
+	close_and_wait(server);
+	close_and_wait(lid);
+	flush_events();
+}
+
 int
 main(void) {
 	SS = socket_server_create(0);
@@ -734,6 +807,7 @@ main(void) {
 	RUN(test_transfer_1mib);
 	RUN(test_throughput_64mib);
 	RUN(test_paused_reader);
+	RUN(test_concurrent_senders);
 	RUN(test_half_close);
 	RUN(test_connect_refused);
 	RUN(test_udp_v4);
