@@ -39,8 +39,9 @@
  *   readall(buffer, pool) -> string         everything (may be "")
  *   readline(buffer, pool, sep) -> string | nil   up to sep, sep consumed, not returned
  *   readline(buffer, nil, sep) -> boolean   only tells whether sep is buffered
- *   pool: a plain table the caller keeps (one per service); its nodes live in
- *   userdata blocks whose __gc frees any messages still held.
+ *   pool: a plain table the caller keeps (one per service) for as long as any
+ *   buffer is in use; its nodes live in userdata blocks whose __gc frees any
+ *   messages still held. A buffer needs no closing: drop it and its pool.
  *
  * Helpers:
  *   drop(msg, sz)                free a message buffer
@@ -534,7 +535,10 @@ static int
 ludp_send(lua_State *L) {
 	struct skynet_context *ctx = getctx(L);
 	int id = (int)luaL_checkinteger(L, 1);
-	const char *address = luaL_checkstring(L, 2);
+	size_t asz;
+	const char *address = luaL_checklstring(L, 2, &asz);
+	if (!((asz == 7 && address[0] == 1) || (asz == 19 && address[0] == 2)))
+		return luaL_argerror(L, 2, "binary udp address expected (from unpack)");
 	int sz;
 	void *buf = get_buffer(L, 3, &sz);
 	/* skynet_socket_udp_send copies, so the buffer stays ours either way. */

@@ -57,13 +57,14 @@ forward_message(int type, const struct socket_message *result, const char *text)
 	message.data = sm;
 	message.sz = sz | ((size_t)PTYPE_SOCKET << MESSAGE_TYPE_SHIFT);
 	if (skynet_context_push((uint32_t)result->opaque, &message)) {
-		/* The owner is gone: nobody will read or close this socket. */
+		/* The owner is gone: nobody will read or close this socket. We are on
+		 * the socket thread, so close directly instead of posting a request. */
 		skynet_free(sm->buffer);
 		skynet_free(sm);
 		if (type == SKYNET_SOCKET_TYPE_ACCEPT)
-			socket_server_close(SOCKET_SERVER, 0, result->ud);
+			socket_server_abandon(SOCKET_SERVER, result->ud);
 		if (type != SKYNET_SOCKET_TYPE_CLOSE && type != SKYNET_SOCKET_TYPE_ERROR)
-			socket_server_close(SOCKET_SERVER, 0, result->id);
+			socket_server_abandon(SOCKET_SERVER, result->id);
 	}
 }
 

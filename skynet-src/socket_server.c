@@ -481,6 +481,15 @@ socket_server_release(struct socket_server *ss) {
 }
 
 void
+socket_server_abandon(struct socket_server *ss, int id) {
+	struct socket *s = live_socket(ss, id);
+	if (s) {
+		s->reported = true;
+		ss_force_close(ss, s);
+	}
+}
+
+void
 socket_server_updatetime(struct socket_server *ss, uint64_t time) {
 	ss->time = time;
 }

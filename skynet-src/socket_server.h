@@ -46,6 +46,10 @@ int socket_server_poll(struct socket_server *ss, struct socket_message *result, 
 void socket_server_exit(struct socket_server *ss);
 /* Close once pending output is flushed; the owner gets CLOSE then. */
 void socket_server_close(struct socket_server *ss, uintptr_t opaque, int id);
+/* Polling thread only (between polls): close at once, dropping pending output and
+ * without a report, for a socket whose owner is gone. Posting a request from the
+ * polling thread could block on its own full pipe. */
+void socket_server_abandon(struct socket_server *ss, int id);
 /* Half close: after pending output, shut the write side; reading goes on. */
 void socket_server_shutdown(struct socket_server *ss, uintptr_t opaque, int id);
 /* Start reading (accepted sockets and listeners start paused); the caller becomes
