@@ -31,6 +31,8 @@ struct ev {
 	uint8_t addr[32];
 };
 
+#define OWNER_GONE 0xdead
+
 static struct socket_server *SS;
 static pthread_t POLLER;
 static pthread_mutex_t LOCK = PTHREAD_MUTEX_INITIALIZER;
@@ -53,6 +55,12 @@ poll_thread(void *arg) {
 		int type = socket_server_poll(SS, &m, &more);
 		if (type < 0)
 			continue;
+		if (type == SOCKET_ACCEPT && m.opaque == OWNER_GONE) {
+			/* What skynet_socket.c does when the owner has exited. */
+			socket_server_abandon(SS, m.ud);
+			socket_server_abandon(SS, m.id);
+			continue;
+		}
 		struct ev *e = calloc(1, sizeof(*e));
 		e->type = type;
 		e->id = m.id;
@@ -796,6 +804,27 @@ test_concurrent_senders(void) {
 	flush_events();
 }
 
+/* A listener whose owner vanished: the poll thread abandons it and the accepted
+ * socket (as skynet_socket.c does); the client sees the close, nothing leaks. */
+static void
+test_abandon(void) {
+	int id = socket_server_listen(SS, OWNER_GONE, "127.0.0.1", 0, 8);
+	CHECK(id > 0);
+	socket_server_start(SS, OWNER_GONE, id);
+	struct ev *e = expect(SOCKET_OPEN, id, 2);
+	CHECK(e != NULL);
+	int port = e->ud;
+	ev_free(e);
+	int fd = raw_connect(port);
+	CHECK(fd >= 0);
+	char c;
+	CHECK(recv(fd, &c, 1, 0) == 0); /* EOF: the accepted socket was closed */
+	close(fd);
+	usleep(20000);
+	CHECK(raw_connect(port) < 0); /* and the listener too */
+	CHECK(expect(-1, id, 0.1) == NULL); /* without reports */
+}
+
 int
 main(void) {
 	SS = socket_server_create(0);
@@ -817,6 +846,7 @@ main(void) {
 	RUN(test_bad_input);
 	RUN(test_peer_reset);
 	RUN(test_emfile);
+	RUN(test_abandon);
 	socket_server_exit(SS);
 	pthread_join(POLLER, NULL);
 	flush_events();
