@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark suite, as `make bench` runs it.
+#
+# Each benchmark is a Lua start service bench/bench_NAME.lua (or, for the echo
+# benchmarks, a Lua echo server driven by build/<mode>/bin/loadclient). Every
+# run boots the real daemon on a generated config, collects the
+# "BENCH <figure> <value> <unit> ..." lines the service logs, and stops the
+# node. Each benchmark is booted BENCH_RUNS times (default 3) and the table at
+# the end shows the median of those boots per figure, the single runs, the
+# configuration, and the target with whether it is met.
+#
+# Environment: BENCH_FILTER (regex on benchmark names), BENCH_RUNS,
+# BENCH_THREAD (worker threads, default: number of cores), BENCH_TIMEOUT
+# (seconds per boot, default 120), SKYNET_OUT / SKYNET_BUILD (as test/run.sh),
+# BENCH_KEEP=1 keeps the logs in the temp folder.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$(cd "${SKYNET_OUT:-$ROOT}" && pwd)
+BUILD=$(cd "${SKYNET_BUILD:-$ROOT/build/release}" && pwd)
+FILTER=${BENCH_FILTER:-.}
+RUNS=${BENCH_RUNS:-3}
+THREAD=${BENCH_THREAD:-$(nproc)}
+LIMIT=${BENCH_TIMEOUT:-120}
+HARBOR=1
+TMP=$(mktemp -d /tmp/skynet-bench.XXXXXX)
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	echo "# logs kept in $TMP"
+else
+	trap 'rm -rf "$TMP"' EXIT
+fi
+CMOD=$(pkg-config --variable=INSTALL_CMOD lua5.4 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/lua/5.4)
+PAGESIZE=$(getconf PAGESIZE 2>/dev/null || echo 4096)
+
+# How the daemon was built, read from its own debug info and dynamic links.
+build_flags() {
+	local opt alloc
+	opt=$(readelf --debug-dump=info "$OUT/skynet" 2>/dev/null |
+		grep -m1 -o -- ' -O[0-3sgz]\?' | tr -d ' ')
+	if ldd "$OUT/skynet" 2>/dev/null | grep -q jemalloc; then alloc=jemalloc; else alloc=libc-malloc; fi
+	if nm -D "$OUT/skynet" 2>/dev/null | grep -q __asan_init; then alloc="$alloc,asan"; fi
+	echo "${opt:--O?} $alloc"
+}
+BUILDFLAGS=$(build_flags)
+CONFIG="thread=$THREAD harbor=$HARBOR build=${BUILDFLAGS// /,} cores=$(nproc)"
+
+# write_config NAME START [extra lines...]: a config in $TMP, prints its path.
+write_config() {
+	local name=$1 start=$2
+	shift 2
+	local cfg="$TMP/$name.conf"
+	{
+		echo "thread = $THREAD"
+		echo "harbor = $HARBOR"
+		echo "start = $start"
+		echo "cpath = $OUT/cservice/?.so"
+		echo "lualoader = $ROOT/lualib/loader.lua"
+		echo "luaservice = $ROOT/service/?.lua;"
+		echo "	$ROOT/bench/?.lua"
+		echo "lua_path = $ROOT/lualib/?.lua;"
+		echo "	$ROOT/lualib/?/init.lua;"
+		echo "	$ROOT/bench/?.lua"
+		echo "lua_cpath = $OUT/luaclib/?.so;$CMOD/?.so"
+		echo "logger = $TMP/$name.log"
+		echo "bench_pagesize = $PAGESIZE"
+		for line in "$@"; do echo "$line"; done
+	} >"$cfg"
+	echo "$cfg"
+}
+
+# Results: figure -> space-separated values of each run, unit, first seen order.
+declare -A VALUES UNITS
+ORDER=()
+FAILURES=()
+
+record() { # record FIGURE VALUE UNIT
+	if [ -z "${VALUES[$1]+x}" ]; then
+		ORDER+=("$1")
+		VALUES[$1]=""
+	fi
+	VALUES[$1]="${VALUES[$1]} $2"
+	UNITS[$1]=$3
+}
+
+# collect LOG NAME RUN: records the BENCH lines of one boot; fails if the
+# service reported an error or never finished.
+collect() {
+	local log=$1 name=$2 run=$3 line fig val unit
+	if grep -q "BENCH_ERROR" "$log"; then
+		FAILURES+=("$name run $run: $(grep -m1 -o 'BENCH_ERROR.*' "$log")")
+		return 1
+	fi
+	if ! grep -q "BENCH_DONE" "$log"; then
+		FAILURES+=("$name run $run: did not finish; log tail: $(tail -3 "$log" | tr '\n' ' ')")
+		return 1
+	fi
+	while read -r line; do
+		set -- ${line#*BENCH }
+		fig=$1 val=$2 unit=$3
+		record "$fig" "$val" "$unit"
+	done < <(grep -o 'BENCH [a-z_0-9]* .*' "$log")
+}
+
+# run_lua NAME [extra config lines...]: boots bench_NAME RUNS times.
+run_lua() {
+	local name=$1
+	shift
+	[[ "$name" =~ $FILTER ]] || return 0
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local cfg log rc
+		cfg=$(write_config "$name.$r" "bench_$name" "$@")
+		log="$TMP/$name.$r.log"
+		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg") >"$TMP/$name.$r.out" 2>&1
+		rc=$?
+		collect "$log" "$name" "$r" || true
+		[ $rc -eq 0 ] || FAILURES+=("$name run $r: exit status $rc")
+		echo "# $name run $r: $(grep -o 'BENCH [a-z_0-9]* [^ ]* [^ ]*' "$log" 2>/dev/null |
+			cut -d' ' -f2-4 | tr '\n' ';')"
+	done
+}
+
+# run_echo NAME CONNECTIONS ROUNDS SIZE: boots bench_echo (a Lua echo server),
+# waits for it to listen, drives it with loadclient, then stops the node.
+run_echo() {
+	local name=$1 conns=$2 rounds=$3 size=$4
+	[[ "$name" =~ $FILTER ]] || return 0
+	local client="$BUILD/bin/loadclient"
+	if [ ! -x "$client" ]; then
+		FAILURES+=("$name: $client not built")
+		return
+	fi
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local port=$((20000 + RANDOM % 20000))
+		local cfg log pid i out rt
+		cfg=$(write_config "$name.$r" "bench_echo" "bench_port = $port")
+		log="$TMP/$name.$r.log"
+		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg") >"$TMP/$name.$r.out" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "BENCH_LISTEN\|BENCH_ERROR" "$log" 2>/dev/null && break
+			sleep 0.1
+		done
+		if ! grep -q "BENCH_LISTEN" "$log" 2>/dev/null; then
+			FAILURES+=("$name run $r: echo server did not start: $(grep -m1 -o 'BENCH_ERROR.*' "$log" 2>/dev/null)")
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			continue
+		fi
+		out=$("$client" -v 127.0.0.1 "$port" "$conns" "$rounds" "$size" 2>"$TMP/$name.$r.client")
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		rt=$(sed -n 's/.*rt_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+		if [ -z "$rt" ] || ! grep -q "errors=0" <<<"$out"; then
+			FAILURES+=("$name run $r: loadclient: ${out:-no output} $(head -2 "$TMP/$name.$r.client" | tr '\n' ' ')")
+			continue
+		fi
+		record "$name" "$rt" "rt/s"
+		echo "# $name run $r: $out"
+	done
+}
+
+# target FIGURE -> "OP LIMIT" (met when VALUE OP LIMIT) or nothing.
+target() {
+	case $1 in
+	call) echo ">= 250000" ;;
+	send) echo ">= 2200000" ;;
+	spawn) echo ">= 5000" ;;
+	spawn_rss) echo "<= 51200" ;;
+	timer_p99) echo "< 10" ;;
+	echo) echo ">= 120000" ;;
+	echo_1k) echo ">= 95000" ;;
+	esac
+}
+
+# The table: one line per figure, median of the runs, then the runs.
+report() {
+	echo
+	echo "== skynet benchmarks: median of $RUNS boots each; $CONFIG"
+	local fig
+	for fig in "${ORDER[@]}"; do
+		local tgt
+		tgt=$(target "$fig")
+		# shellcheck disable=SC2086
+		printf '%s\n' ${VALUES[$fig]} | awk -v fig="$fig" -v unit="${UNITS[$fig]}" \
+			-v tgt="$tgt" -v conf="$CONFIG" '
+			function commas(x,   s, neg, frac, out) {
+				neg = x < 0; if (neg) x = -x
+				if (x < 100) { s = sprintf("%.2f", x); return (neg ? "-" : "") s }
+				s = sprintf("%.0f", x); out = ""
+				while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+				return (neg ? "-" : "") s out
+			}
+			{ v[NR] = $1 + 0; raw[NR] = $1 + 0 }
+			END {
+				n = NR
+				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { sw = v[i]; v[i] = v[j]; v[j] = sw }
+				med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+				runs = ""
+				for (i = 1; i <= n; i++) runs = runs (i > 1 ? " " : "") commas(raw[i])
+				verdict = ""
+				if (tgt != "") {
+					split(tgt, tp, " "); lim = tp[2] + 0
+					met = (tp[1] == ">=") ? med >= lim : (tp[1] == "<=") ? med <= lim : med < lim
+					verdict = sprintf("target %s %s: %s", tp[1], commas(lim), met ? "met" : "MISSED")
+				}
+				printf "%-12s %14s %-14s (median of %d: %s)  %s  %s\n", fig, commas(med), unit, n, runs, conf, verdict
+			}'
+	done
+	local f
+	for f in "${FAILURES[@]+"${FAILURES[@]}"}"; do
+		echo "FAILED: $f"
+	done
+}
+
+echo "# skynet benchmarks: $CONFIG runs=$RUNS"
+run_lua call
+run_lua call_par
+run_lua send
+run_lua spawn
+run_lua timer
+run_lua hop
+run_echo echo 100 2000 64
+run_echo echo_1k 1000 200 64
+report
+[ "${#FAILURES[@]}" -eq 0 ]
