@@ -1,8 +1,8 @@
 -- bench_spawn: newservice N idle Lua services one after another (config
 -- bench_n, default 10,000), then kill them. Figures: services/s started,
 -- bytes per idle service as jemalloc allocated bytes (skynet.memory.total)
--- and as process RSS growth, services/s killed, bytes still held after
--- the kills.
+-- and as process RSS growth, the Lua heap of one idle service, services/s
+-- killed, bytes still held after the kills.
 local skynet = require "skynet"
 local memory = require "skynet.memory"
 local B = require "benchlib"
@@ -11,7 +11,7 @@ B.main(function()
 	local n = B.param("bench_n", 10000)
 	local list = {}
 	-- Warm up the launcher and the loader's caches with one service.
-	skynet.kill(skynet.newservice("bench_idle"))
+	skynet.kill(skynet.newservice("bench_idle", "report"))
 	skynet.sleep(10)
 	collectgarbage()
 	local mem0, rss0 = memory.total(), B.rss()
