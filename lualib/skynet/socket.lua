@@ -1,0 +1,517 @@
+-- skynet.socket: blocking-style TCP and UDP for Lua services.
+--
+-- The socket thread reports everything as PTYPE_SOCKET messages; this module
+-- registers the "socket" protocol, keeps one read buffer per socket and lets
+-- one coroutine per socket sleep (skynet.wait) until what it asked for is
+-- buffered: n bytes, a separator, anything, or the close. A read that cannot be
+-- satisfied because the socket closed returns false plus whatever was left.
+--
+-- Per socket state (sockets[id]):
+--   connected   true between the connect report and the close/error report
+--   connecting  true while open/start waits for the connect report
+--   closed      the close or error report arrived (close() must not wait)
+--   want        what the sleeping reader needs: a byte count, a separator
+--               string, or true (only the close)
+--   co          the sleeping reader, or the opener waiting for "connect"
+--   closer      a coroutine inside close() waiting for the close report
+--   accept      listen sockets: the accept callback; udp: the data callback
+local skynet = require "skynet"
+local driver = require "skynet.socketdriver"
+
+local coroutine_running = coroutine.running
+local assert, type, pcall, error = assert, type, pcall, error
+
+local socket = {}
+local sockets = {}
+local pool = {}   -- node pool shared by every read buffer of this service
+
+local WARNING_LOG_KB = 1024
+
+local function wakeup(s)
+	local co = s.co
+	if co then
+		s.co = nil
+		skynet.wakeup(co)
+	end
+end
+
+-- Parks the running coroutine until wakeup(s). Only one reader per socket:
+-- two would race for the same bytes.
+local function suspend(s)
+	if s.co then
+		error(string.format("socket %d: another coroutine is already reading", s.id), 3)
+	end
+	if s.paused then
+		s.paused = nil
+		driver.start(s.id)
+	end
+	local co = coroutine_running()
+	s.co = co
+	skynet.wait(co)
+end
+
+local function closed(s)
+	s.connected = false
+	s.connecting = false
+	s.closed = true
+	s.want = nil
+	wakeup(s)
+	if s.closer then
+		local co = s.closer
+		s.closer = nil
+		skynet.wakeup(co)
+	end
+	local f = s.onclose
+	if f then
+		s.onclose = nil
+		local ok, err = pcall(f, s.id)
+		if not ok then
+			skynet.error(string.format("socket %d: onclose callback failed: %s", s.id, tostring(err)))
+		end
+	end
+end
+
+----------------------------------------------------------------------------
+-- Reports from the socket thread
+
+local report = {}
+
+-- 1: data
+report[1] = function(id, size, data)
+	local s = sockets[id]
+	if s == nil or s.buffer == nil then
+		skynet.error(string.format("socket %d: dropping %d bytes for an unknown socket", id, size))
+		driver.drop(data, size)
+		return
+	end
+	if s.overflow then
+		driver.drop(data, size)
+		return
+	end
+	local total = driver.push(s.buffer, pool, data, size)
+	if s.limit and total > s.limit then
+		-- A peer that sends more than the reader will ever take is treated as
+		-- an attack: stop buffering, close, and let the reader see the error.
+		skynet.error(string.format("socket %d: read buffer overflow (%d bytes, limit %d), closing",
+			id, total, s.limit))
+		s.error = "read buffer overflow"
+		s.overflow = true
+		driver.close(id)
+		return
+	end
+	local want = s.want
+	local t = type(want)
+	if t == "number" then
+		if total >= want then
+			s.want = nil
+			wakeup(s)
+		end
+	elseif t == "string" then
+		if driver.readline(s.buffer, nil, want) then
+			s.want = nil
+			wakeup(s)
+		end
+	end
+end
+
+-- 2: connect (a connect finished, or start() was acknowledged)
+report[2] = function(id, ud, text)
+	local s = sockets[id]
+	if s == nil then
+		return
+	end
+	if s.connecting then
+		s.connected = true
+		s.connecting = false
+		s.address = text
+		s.port = s.listen and ud or nil
+		wakeup(s)
+	end
+end
+
+-- 3: close
+report[3] = function(id)
+	local s = sockets[id]
+	if s then
+		closed(s)
+	end
+end
+
+-- 4: accept (id is the listener, ud the new socket, text the peer address)
+report[4] = function(id, newid, text)
+	local s = sockets[id]
+	if s == nil or s.accept == nil then
+		driver.close(newid)
+		return
+	end
+	local ok, err = pcall(s.accept, newid, text)
+	if not ok then
+		skynet.error(string.format("socket %d: accept callback failed: %s", id, tostring(err)))
+	end
+end
+
+-- 5: error
+report[5] = function(id, _, text)
+	local s = sockets[id]
+	if s == nil then
+		skynet.error(string.format("socket %d: error %s", id, tostring(text)))
+		return
+	end
+	if s.listen and s.connected then
+		-- accept failures (no free fd...) leave the listener working
+		skynet.error(string.format("socket %d: listener error %s", id, tostring(text)))
+		return
+	end
+	s.error = text
+	if not s.connecting then
+		skynet.error(string.format("socket %d: error %s", id, tostring(text)))
+	end
+	closed(s)
+end
+
+-- 6: udp
+report[6] = function(id, size, data, address)
+	local s = sockets[id]
+	if s == nil or s.accept == nil then
+		driver.drop(data, size)
+		return
+	end
+	local str = skynet.tostring(data, size)
+	driver.drop(data, size)
+	local ok, err = pcall(s.accept, str, address)
+	if not ok then
+		skynet.error(string.format("socket %d: udp callback failed: %s", id, tostring(err)))
+	end
+end
+
+-- 7: warning (ud = unsent KiB, 0 once drained)
+report[7] = function(id, kb)
+	local s = sockets[id]
+	if s and s.on_warning then
+		local ok, err = pcall(s.on_warning, id, kb)
+		if not ok then
+			skynet.error(string.format("socket %d: warning callback failed: %s", id, tostring(err)))
+		end
+	elseif kb >= WARNING_LOG_KB then
+		skynet.error(string.format("socket %d: %d KiB waiting to be sent", id, kb))
+	end
+end
+
+skynet.register_protocol {
+	name = "socket",
+	id = skynet.PTYPE_SOCKET,
+	unpack = driver.unpack,
+	dispatch = function(_, _, t, ...)
+		local f = report[t]
+		if f then
+			f(...)
+		end
+	end,
+}
+
+----------------------------------------------------------------------------
+-- Opening
+
+-- Registers id and waits for its connect report. Returns id, text, port or
+-- nil, reason.
+local function wait_connect(id, func, listen)
+	if sockets[id] and not sockets[id].closed then
+		error(string.format("socket %d is already in use", id), 3)
+	end
+	local s = {
+		id = id,
+		connecting = true,
+		connected = false,
+		listen = listen,
+		accept = func,
+		buffer = (func == nil) and driver.buffer() or nil,
+	}
+	sockets[id] = s
+	suspend(s)
+	if s.connected then
+		return id, s.address, s.port
+	end
+	if sockets[id] == s then
+		sockets[id] = nil
+	end
+	return nil, s.error or "closed"
+end
+
+-- open(host, port) or open("host:port") -> id | nil, reason
+function socket.open(addr, port)
+	local ok, id = pcall(driver.connect, addr, port)
+	if not ok then
+		return nil, id
+	end
+	return wait_connect(id)
+end
+
+function socket.bind(fd)
+	return wait_connect(driver.bind(fd))
+end
+
+function socket.stdin()
+	return socket.bind(0)
+end
+
+-- listen(host, port [, backlog]) or listen("host:port") -> id. Port 0 picks a
+-- free port: start() returns it.
+function socket.listen(host, port, backlog)
+	if port == nil then
+		local h, p = string.match(host, "^(.*):(%d+)$")
+		assert(h, "socket.listen: host:port expected")
+		host, port = h, tonumber(p)
+		if host:sub(1, 1) == "[" then
+			host = host:sub(2, -2)
+		end
+	end
+	return driver.listen(host, port, backlog)
+end
+
+-- start(id [, accept]) -> id, address text, port (listeners) | nil, reason.
+-- For a listener, accept(newid, address) is called for each connection; for
+-- an accepted or transferred socket, start makes this service its reader.
+function socket.start(id, accept)
+	local s = sockets[id]
+	if s and s.connected then
+		-- a paused socket being resumed
+		s.paused = nil
+		driver.start(id)
+		return id
+	end
+	driver.start(id)
+	return wait_connect(id, accept, accept ~= nil)
+end
+
+function socket.pause(id)
+	local s = sockets[id]
+	if s and s.connected and not s.paused then
+		s.paused = true
+		driver.pause(id)
+	end
+end
+
+----------------------------------------------------------------------------
+-- Reading
+
+local function get(id)
+	local s = sockets[id]
+	if s == nil then
+		error(string.format("socket %d is not open in this service", id), 3)
+	end
+	if s.buffer == nil then
+		error(string.format("socket %d cannot be read (listen or udp socket)", id), 3)
+	end
+	return s
+end
+
+-- read(id, n) -> n bytes | false, rest. read(id) -> whatever is buffered
+-- (waiting for at least one byte) | false, "".
+function socket.read(id, n)
+	local s = get(id)
+	if n == nil then
+		local r = driver.readall(s.buffer, pool)
+		if r ~= "" then
+			return r
+		end
+		if not s.connected then
+			return false, r
+		end
+		s.want = 1
+		suspend(s)
+		r = driver.readall(s.buffer, pool)
+		if r ~= "" then
+			return r
+		end
+		return false, r
+	end
+	assert(type(n) == "number" and n >= 0, "socket.read: size must be a non-negative number")
+	local r = driver.pop(s.buffer, pool, n)
+	if r then
+		return r
+	end
+	if not s.connected then
+		return false, driver.readall(s.buffer, pool)
+	end
+	s.want = n
+	suspend(s)
+	r = driver.pop(s.buffer, pool, n)
+	if r then
+		return r
+	end
+	return false, driver.readall(s.buffer, pool)
+end
+
+-- Everything until the peer closes.
+function socket.readall(id)
+	local s = get(id)
+	if s.connected then
+		s.want = true
+		suspend(s)
+	end
+	return driver.readall(s.buffer, pool)
+end
+
+-- readline(id [, sep]) -> line without sep | false, rest
+function socket.readline(id, sep)
+	sep = sep or "\n"
+	assert(type(sep) == "string" and #sep > 0, "socket.readline: separator must be a non-empty string")
+	local s = get(id)
+	local r = driver.readline(s.buffer, pool, sep)
+	if r then
+		return r
+	end
+	if not s.connected then
+		return false, driver.readall(s.buffer, pool)
+	end
+	s.want = sep
+	suspend(s)
+	r = driver.readline(s.buffer, pool, sep)
+	if r then
+		return r
+	end
+	return false, driver.readall(s.buffer, pool)
+end
+
+-- Waits until something is buffered or the socket closes; true if still open.
+function socket.block(id)
+	local s = sockets[id]
+	if s == nil or not s.connected then
+		return false
+	end
+	s.want = 1
+	suspend(s)
+	return s.connected
+end
+
+----------------------------------------------------------------------------
+-- Writing and closing
+
+socket.write = driver.send
+socket.lwrite = driver.lsend
+
+-- Closes after pending output and waits for the close report, so that the id
+-- is really free when close returns. A sleeping reader gets false + rest.
+function socket.close(id)
+	local s = sockets[id]
+	if s == nil then
+		return
+	end
+	if not s.closed then
+		driver.close(id)
+		-- a reader or an open in progress wakes too, with false / an error
+		s.closer = coroutine_running()
+		skynet.wait(s.closer)
+	end
+	if sockets[id] == s then
+		sockets[id] = nil
+	end
+end
+
+-- Closes without waiting for the report (or forgets a socket close raced).
+function socket.close_fd(id)
+	local s = sockets[id]
+	if s then
+		sockets[id] = nil
+		s.connected = false
+		s.closed = true
+		wakeup(s)
+	end
+	driver.close(id)
+end
+
+-- Half close: the FIN goes out after pending output; reading goes on.
+function socket.shutdown(id)
+	driver.shutdown(id)
+end
+
+-- Forgets the socket without closing it (another service will start() it).
+function socket.abandon(id)
+	local s = sockets[id]
+	if s then
+		sockets[id] = nil
+		s.connected = false
+		s.closed = true
+		wakeup(s)
+	end
+end
+
+function socket.invalid(id)
+	return sockets[id] == nil
+end
+
+function socket.disconnected(id)
+	local s = sockets[id]
+	if s then
+		return not (s.connected or s.connecting)
+	end
+end
+
+-- Beyond this many buffered unread bytes the socket is closed as hostile.
+function socket.limit(id, bytes)
+	local s = get(id)
+	s.limit = bytes
+end
+
+function socket.nodelay(id)
+	driver.nodelay(id)
+end
+
+function socket.warning(id, callback)
+	local s = sockets[id]
+	assert(s, "socket.warning: unknown socket")
+	s.on_warning = callback
+end
+
+function socket.onclose(id, callback)
+	local s = sockets[id]
+	assert(s, "socket.onclose: unknown socket")
+	s.onclose = callback
+end
+
+-- The last error reported for id (nil if none), while it is still known.
+function socket.error(id)
+	local s = sockets[id]
+	return s and s.error
+end
+
+-- A snapshot of this service's sockets: { {id=, connected=, listen=, udp=}, ... }
+function socket.netstat()
+	local list = {}
+	for id, s in pairs(sockets) do
+		list[#list + 1] = { id = id, connected = s.connected, listen = s.listen, udp = s.udp,
+			address = s.address }
+	end
+	table.sort(list, function(a, b) return a.id < b.id end)
+	return list
+end
+
+----------------------------------------------------------------------------
+-- UDP
+
+-- udp(callback [, host, port]) -> id; callback(data, from_address) per datagram.
+function socket.udp(callback, host, port)
+	assert(type(callback) == "function", "socket.udp: callback expected")
+	local id = driver.udp(host, port)
+	sockets[id] = { id = id, connected = true, udp = true, accept = callback }
+	return id
+end
+
+function socket.udp_connect(id, host, port, callback)
+	local s = sockets[id]
+	if s then
+		assert(s.udp, "socket.udp_connect: not a udp socket")
+		if callback then
+			s.accept = callback
+		end
+	else
+		assert(callback, "socket.udp_connect: callback expected for a new udp socket")
+		sockets[id] = { id = id, connected = true, udp = true, accept = callback }
+	end
+	driver.udp_connect(id, host, port)
+end
+
+socket.sendto = driver.udp_send
+socket.udp_address = driver.udp_address
+
+return socket
