@@ -29,7 +29,9 @@ end
 skynet.start(function()
 	local port = tonumber(skynet.getenv("bench_port") or "") or 8888
 	local ok, err = pcall(function()
-		local id = socket.listen("127.0.0.1", port)
+		-- A deep backlog: the load client opens all its connections at once,
+		-- and a short queue would turn dropped SYNs into 1 s retransmits.
+		local id = socket.listen("127.0.0.1", port, 1024)
 		socket.start(id, function(fd)
 			skynet.fork(serve, fd)
 		end)

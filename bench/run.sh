@@ -12,7 +12,9 @@
 # Environment: BENCH_FILTER (regex on benchmark names), BENCH_RUNS,
 # BENCH_THREAD (worker threads, default: number of cores), BENCH_TIMEOUT
 # (seconds per boot, default 120), SKYNET_OUT / SKYNET_BUILD (as test/run.sh),
-# BENCH_KEEP=1 keeps the logs in the temp folder.
+# BENCH_KEEP=1 keeps the logs in the temp folder, BENCH_CONFIG: extra config
+# lines for every boot, separated by ";" (e.g. "bench_n = 1000" for a quick
+# smoke run; the table then no longer measures the stated workloads).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(cd "${SKYNET_OUT:-$ROOT}" && pwd)
@@ -62,6 +64,7 @@ write_config() {
 		echo "lua_cpath = $OUT/luaclib/?.so;$CMOD/?.so"
 		echo "logger = $TMP/$name.log"
 		echo "bench_pagesize = $PAGESIZE"
+		[ -n "${BENCH_CONFIG:-}" ] && tr ';' '\n' <<<"$BENCH_CONFIG"
 		for line in "$@"; do echo "$line"; done
 	} >"$cfg"
 	echo "$cfg"
@@ -142,7 +145,7 @@ run_echo() {
 			sleep 0.1
 		done
 		if ! grep -q "BENCH_LISTEN" "$log" 2>/dev/null; then
-			FAILURES+=("$name run $r: echo server did not start: $(grep -m1 -o 'BENCH_ERROR.*' "$log" 2>/dev/null)")
+			FAILURES+=("$name run $r: echo server did not start on port $port: $(tail -3 "$log" "$TMP/$name.$r.out" 2>/dev/null | tr '\n' ' ')")
 			kill "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 			continue
@@ -213,7 +216,8 @@ report() {
 	done
 }
 
-echo "# skynet benchmarks: $CONFIG runs=$RUNS"
+# Other work on the same cores skews every figure: say how busy the machine was.
+echo "# skynet benchmarks: $CONFIG runs=$RUNS loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_lua call
 run_lua call_par
 run_lua send
@@ -223,4 +227,5 @@ run_lua hop
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
 report
+echo "# loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "${#FAILURES[@]}" -eq 0 ]
