@@ -36,8 +36,8 @@ PAGESIZE=$(getconf PAGESIZE 2>/dev/null || echo 4096)
 # How the daemon was built, read from its own debug info and dynamic links.
 build_flags() {
 	local opt alloc
-	opt=$(readelf --debug-dump=info "$OUT/skynet" 2>/dev/null |
-		grep -m1 -o -- ' -O[0-3sgz]\?' | tr -d ' ')
+	opt=$(readelf --debug-dump=info "$OUT/skynet" 2>/dev/null | grep DW_AT_producer |
+		grep -m1 -- '-std=gnu11' | grep -o -- ' -O[0-3sgz]\?' | tr -d ' ')
 	if ldd "$OUT/skynet" 2>/dev/null | grep -q jemalloc; then alloc=jemalloc; else alloc=libc-malloc; fi
 	if nm -D "$OUT/skynet" 2>/dev/null | grep -q __asan_init; then alloc="$alloc,asan"; fi
 	echo "${opt:--O?} $alloc"
@@ -103,6 +103,13 @@ collect() {
 	done < <(grep -o 'BENCH [a-z_0-9]* .*' "$log")
 }
 
+# sanitizer_check OUTPUT WHAT: an ASan/UBSan report in a run is a failure.
+sanitizer_check() {
+	local san
+	san=$(grep -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" 2>/dev/null)
+	[ -z "$san" ] || FAILURES+=("$2: sanitizer: $san")
+}
+
 # run_lua NAME [extra config lines...]: boots bench_NAME RUNS times.
 run_lua() {
 	local name=$1
@@ -117,6 +124,7 @@ run_lua() {
 		rc=$?
 		collect "$log" "$name" "$r" || true
 		[ $rc -eq 0 ] || FAILURES+=("$name run $r: exit status $rc")
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
 		echo "# $name run $r: $(grep -o 'BENCH [a-z_0-9]* [^ ]* [^ ]*' "$log" 2>/dev/null |
 			cut -d' ' -f2-4 | tr '\n' ';')"
 	done
@@ -153,6 +161,7 @@ run_echo() {
 		out=$("$client" -v 127.0.0.1 "$port" "$conns" "$rounds" "$size" 2>"$TMP/$name.$r.client")
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
 		rt=$(sed -n 's/.*rt_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
 		if [ -z "$rt" ] || ! grep -q "errors=0" <<<"$out"; then
 			FAILURES+=("$name run $r: loadclient: ${out:-no output} $(head -2 "$TMP/$name.$r.client" | tr '\n' ' ')")

@@ -94,6 +94,11 @@ benchhop_start(struct skynet_context *ctx, struct benchhop *h, uint32_t source, 
 		benchhop_reply(ctx, source, session, PTYPE_ERROR, "benchhop: expected \"PEER COUNT\"");
 		return;
 	}
+	if (skynet_isremote(ctx, peer, NULL)) {
+		/* A hop through the harbor would measure the network, not the runtime. */
+		benchhop_reply(ctx, source, session, PTYPE_ERROR, "benchhop: the peer must be local");
+		return;
+	}
 	h->reply_to = source;
 	h->reply_session = session;
 	h->count = count;
