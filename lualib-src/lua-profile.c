@@ -16,6 +16,16 @@
 #define IDX_TOTAL lua_upvalueindex(2)
 #define IDX_ACTIVE lua_upvalueindex(3)
 
+/* Coroutines being profiled in this Lua state, so that resume can skip the
+ * timing tables entirely in the usual case (nothing profiled). The
+ * count lives in a userdata shared by the module's closures. */
+#define IDX_COUNT lua_upvalueindex(4)
+
+static int *
+profiled_count(lua_State *L) {
+	return lua_touserdata(L, IDX_COUNT);
+}
+
 static double
 thread_time(void) {
 	struct timespec ts;
@@ -50,6 +60,7 @@ lstart(lua_State *L) {
 		return luaL_error(L, "thread %p start profile more than once", lua_topointer(L, 1));
 	set_time(L, IDX_TOTAL, 1, 0, 0);
 	set_time(L, IDX_START, 1, thread_time(), 0);
+	++*profiled_count(L);
 	return 0;
 }
 
@@ -63,6 +74,7 @@ lstop(lua_State *L) {
 	double total = get_time(L, IDX_TOTAL, 1) + thread_time() - start;
 	set_time(L, IDX_START, 1, 0, 1);
 	set_time(L, IDX_TOTAL, 1, 0, 1);
+	--*profiled_count(L);
 	lua_pushnumber(L, total);
 	return 1;
 }
@@ -81,7 +93,7 @@ resume_timed(lua_State *L, lua_State *co, int narg, int co_index) {
 		prev = atomic_load_explicit(active, memory_order_relaxed);
 		atomic_store_explicit(active, co, memory_order_relaxed);
 	}
-	int profiled = get_time(L, IDX_START, co_index) >= 0;
+	int profiled = *profiled_count(L) > 0 && get_time(L, IDX_START, co_index) >= 0;
 	if (profiled)
 		set_time(L, IDX_START, co_index, thread_time(), 0);
 	lua_xmove(L, co, narg);
@@ -124,9 +136,9 @@ lresume(lua_State *L) {
 
 static int
 lwrap_call(lua_State *L) {
-	lua_State *co = lua_tothread(L, lua_upvalueindex(4));
+	lua_State *co = lua_tothread(L, lua_upvalueindex(5));
 	/* The coroutine sits at the bottom so the timing tables can index it. */
-	lua_pushvalue(L, lua_upvalueindex(4));
+	lua_pushvalue(L, lua_upvalueindex(5));
 	lua_insert(L, 1);
 	int r = resume_timed(L, co, lua_gettop(L) - 1, 1);
 	if (r < 0) {
@@ -154,8 +166,9 @@ lwrap(lua_State *L) {
 	lua_pushvalue(L, IDX_START);
 	lua_pushvalue(L, IDX_TOTAL);
 	lua_pushvalue(L, IDX_ACTIVE);
-	lua_pushvalue(L, -4);
-	lua_pushcclosure(L, lwrap_call, 4);
+	lua_pushvalue(L, IDX_COUNT);
+	lua_pushvalue(L, -5);
+	lua_pushcclosure(L, lwrap_call, 5);
 	return 1;
 }
 
@@ -179,6 +192,8 @@ luaopen_skynet_profile(lua_State *L) {
 		lua_setmetatable(L, -2);
 	}
 	lua_getfield(L, LUA_REGISTRYINDEX, "snlua_active");
-	luaL_setfuncs(L, l, 3);
+	int *count = lua_newuserdatauv(L, sizeof(int), 0);
+	*count = 0;
+	luaL_setfuncs(L, l, 4);
 	return 1;
 }

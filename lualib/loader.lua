@@ -58,6 +58,5 @@ if LUA_PRELOAD then
 	f(table.unpack(args))
 	LUA_PRELOAD = nil
 end
-_G.require = (require "skynet.require").require
 
 main(select(2, table.unpack(args)))

@@ -73,35 +73,37 @@ end
 ----------------------------------------------------------------------------
 -- Coroutines
 
--- A pooled coroutine runs f, cleans up after the request, parks itself in the
--- pool, and on reuse receives the next f and then that call's arguments.
+-- A pooled coroutine runs the function parked for it in co_func, cleans up
+-- after the request, returns to the pool and waits for its next resume, whose
+-- arguments go to the next function: one resume per message, not two.
+local co_func = {}
+
 local function co_create(f)
 	local co = tremove(coroutine_pool)
 	if co == nil then
-		co = coroutine_create(function(...)
-			f(...)
-			while true do
-				local session = session_coroutine_id[co]
-				if session and session ~= 0 then
-					local info = debug.getinfo(f, "S")
+		local function body(...)
+			local fn = co_func[co]
+			co_func[co] = nil
+			fn(...)
+			local session = session_coroutine_id[co]
+			if session then
+				if session ~= 0 then
+					local info = debug.getinfo(fn, "S")
 					skynet.error(string.format("maybe forgot to respond to session %d from %s (%s:%d)",
 						session, skynet.address(session_coroutine_address[co]), info.short_src, info.linedefined))
 				end
 				session_coroutine_id[co] = nil
+			end
+			if session_coroutine_address[co] then
 				session_coroutine_address[co] = nil
 				session_coroutine_tracetag[co] = nil
-				f = nil
-				coroutine_pool[#coroutine_pool + 1] = co
-				f = coroutine_yield "EXIT"
-				f(coroutine_yield())
 			end
-		end)
-	else
-		-- Hand it the function; it yields back at once and waits for arguments.
-		local running = running_thread
-		coroutine_resume(co, f)
-		running_thread = running
+			coroutine_pool[#coroutine_pool + 1] = co
+			return body(coroutine_yield "EXIT")
+		end
+		co = coroutine_create(body)
 	end
+	co_func[co] = f
 	return co
 end
 
@@ -113,6 +115,9 @@ local function resume(co, ...)
 end
 
 local function dispatch_wakeup()
+	if wakeup_queue[1] == nil then
+		return
+	end
 	while true do
 		local token = tremove(wakeup_queue, 1)
 		if token == nil then
@@ -166,13 +171,7 @@ end
 ----------------------------------------------------------------------------
 -- Time, sleeping, waiting
 
-function skynet.now()
-	return c.now()
-end
 
-function skynet.hpc()
-	return c.hpc()
-end
 
 local starttime
 function skynet.starttime()
@@ -243,13 +242,6 @@ end
 ----------------------------------------------------------------------------
 -- Addresses and environment
 
-function skynet.self()
-	return c.self()
-end
-
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
 
 function skynet.address(addr)
 	if type(addr) == "number" then
@@ -258,23 +250,16 @@ function skynet.address(addr)
 	return tostring(addr)
 end
 
-function skynet.harbor(addr)
-	return c.harbor(addr)
-end
-
 function skynet.getenv(key)
 	return (c.command("GETENV", key))
 end
 
-function skynet.setenv(key, value)
-	assert(c.command("GETENV", key) == nil, "can't setenv an existing key: " .. tostring(key))
-	c.command("SETENV", key .. " " .. value)
-end
 
-function skynet.error(...)
-	return c.error(...)
-end
 
+skynet.now = c.now
+skynet.hpc = c.hpc
+skynet.self = c.self
+skynet.error = c.error
 skynet.genid = assert(c.genid)
 skynet.pack = assert(c.pack)
 skynet.packstring = assert(c.packstring)
@@ -288,15 +273,6 @@ skynet.trash = assert(c.trash)
 function skynet.send(addr, typename, ...)
 	local p = proto[typename]
 	return c.send(addr, p.id, 0, p.pack(...))
-end
-
-function skynet.rawsend(addr, typename, msg, sz)
-	local p = proto[typename]
-	return c.send(addr, p.id, 0, msg, sz)
-end
-
-function skynet.redirect(dest, source, typename, ...)
-	return c.redirect(dest, source, proto[typename].id, ...)
 end
 
 local function yield_call(service, session)
@@ -337,13 +313,6 @@ function skynet.call(addr, typename, ...)
 	return p.unpack(yield_call(addr, session))
 end
 
-function skynet.rawcall(addr, typename, msg, sz)
-	local p = proto[typename]
-	send_trace(addr)
-	local session = assert(c.send(addr, p.id, nil, msg, sz), "call to invalid address")
-	return yield_call(addr, session)
-end
-
 function skynet.ret(msg, sz)
 	msg = msg or ""
 	local co = running_thread
@@ -370,52 +339,6 @@ function skynet.retpack(...)
 	return skynet.ret(skynet.pack(...))
 end
 
-function skynet.ignoreret()
-	session_coroutine_id[running_thread] = nil
-end
-
-function skynet.context()
-	local co = running_thread
-	return session_coroutine_id[co], session_coroutine_address[co]
-end
-
-function skynet.response(pack)
-	pack = pack or skynet.pack
-	local co = running_thread
-	local session = session_coroutine_id[co]
-	if session == nil then
-		error("no session to respond to", 2)
-	end
-	session_coroutine_id[co] = nil
-	if session == 0 then
-		return function() end
-	end
-	local address = session_coroutine_address[co]
-	local function response(ok, ...)
-		if ok == "TEST" then
-			return unresponse[response] ~= nil
-		end
-		if not pack then
-			error("can't respond more than once", 2)
-		end
-		local ret = false
-		if unresponse[response] then
-			if ok then
-				ret = c.send(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
-			else
-				ret = c.send(address, PTYPE_ERROR, session, "") ~= nil
-			end
-			unresponse[response] = nil
-			unresponse_session[response] = nil
-		end
-		pack = nil
-		return ret
-	end
-	unresponse[response] = address
-	unresponse_session[response] = session
-	return response
-end
-
 ----------------------------------------------------------------------------
 -- Threads of control
 
@@ -434,49 +357,6 @@ function skynet.fork(func, ...)
 	return co
 end
 
-function skynet.killthread(thread)
-	local session
-	if type(thread) == "string" then
-		for k, v in pairs(session_id_coroutine) do
-			if tostring(v) == thread then
-				session, thread = k, v
-				break
-			end
-		end
-	else
-		for i = fork_queue.h, fork_queue.t do
-			if fork_queue[i] == thread then
-				tremove(fork_queue, i)
-				fork_queue.t = fork_queue.t - 1
-				return thread
-			end
-		end
-		for k, v in pairs(session_id_coroutine) do
-			if v == thread then
-				session = k
-				break
-			end
-		end
-	end
-	if session == nil or type(thread) ~= "thread" then
-		return
-	end
-	local co = thread
-	answer_error(session_coroutine_address[co], session_coroutine_id[co], "killed")
-	session_coroutine_id[co] = nil
-	session_coroutine_address[co] = nil
-	session_coroutine_tracetag[co] = nil
-	watching_session[session] = nil
-	session_id_coroutine[session] = "BREAK"
-	for token, s in pairs(sleep_session) do
-		if s == session then
-			sleep_session[token] = nil
-		end
-	end
-	coroutine_close(co)
-	return co
-end
-
 ----------------------------------------------------------------------------
 -- Dispatch
 
@@ -491,25 +371,15 @@ function skynet.dispatch(typename, func)
 	return p.dispatch
 end
 
-local function unknown_request(session, address, msg, sz, prototype)
+local internal = {}
+
+function internal.unknown_request(session, address, msg, sz, prototype)
 	skynet.error(string.format("unknown request (%s): %s", prototype, c.tostring(msg, sz)))
 	error(string.format("unknown session : %d from %x", session, address))
 end
 
-function skynet.dispatch_unknown_request(unknown)
-	local prev = unknown_request
-	unknown_request = unknown
-	return prev
-end
-
-local function unknown_response(session, address, msg, sz)
+function internal.unknown_response(session, address, msg, sz)
 	skynet.error(string.format("response from %x is unknown (session %d, %d bytes)", address, session, sz or 0))
-end
-
-function skynet.dispatch_unknown_response(unknown)
-	local prev = unknown_response
-	unknown_response = unknown
-	return prev
 end
 
 local function dispatch_error(session, source, msg, sz)
@@ -541,7 +411,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			unknown_response(session, source, msg, sz)
+			internal.unknown_response(session, source, msg, sz)
 		else
 			local tag = session_coroutine_tracetag[co]
 			if tag then
@@ -565,7 +435,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		elseif session ~= 0 then
 			c.send(source, PTYPE_ERROR, session, "no dispatch function for " .. p.name)
 		else
-			unknown_request(session, source, msg, sz, prototype)
+			internal.unknown_request(session, source, msg, sz, prototype)
 		end
 		return
 	end
@@ -583,6 +453,13 @@ end
 
 function skynet.dispatch_message(...)
 	local succ, err = pcall(raw_dispatch_message, ...)
+	if fork_queue.h > fork_queue.t then
+		running_thread = nil
+		if not succ then
+			error(tostring(err), 0)
+		end
+		return
+	end
 	while true do
 		if fork_queue.h > fork_queue.t then
 			fork_queue.h = 1
@@ -603,7 +480,9 @@ function skynet.dispatch_message(...)
 		end
 	end
 	running_thread = nil
-	assert(succ, tostring(err))
+	if not succ then
+		error(tostring(err), 0)
+	end
 end
 
 ----------------------------------------------------------------------------
@@ -613,30 +492,19 @@ function skynet.newservice(name, ...)
 	return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
 end
 
-function skynet.uniqueservice(global, ...)
-	if global == true then
-		return assert(skynet.call(".service", "lua", "GLAUNCH", ...))
-	end
-	return assert(skynet.call(".service", "lua", "LAUNCH", global, ...))
-end
-
-function skynet.queryservice(global, ...)
-	if global == true then
-		return assert(skynet.call(".service", "lua", "GQUERY", ...))
-	end
-	return assert(skynet.call(".service", "lua", "QUERY", global, ...))
-end
-
 -- Answers everything still owed to other services with an error.
 local function fail_pending(why)
 	for co, session in pairs(session_coroutine_id) do
 		answer_error(session_coroutine_address[co], session, why)
 	end
-	session_coroutine_id = setmetatable({}, getmetatable(session_coroutine_id))
+	for co in pairs(session_coroutine_id) do
+		session_coroutine_id[co] = nil
+	end
 	for resp, address in pairs(unresponse) do
 		answer_error(address, unresponse_session[resp], why)
+		unresponse[resp] = nil
+		unresponse_session[resp] = nil
 	end
-	unresponse, unresponse_session = {}, {}
 end
 
 debug.getregistry().skynet_release_hook = function()
@@ -648,117 +516,14 @@ function skynet.exit()
 		return
 	end
 	exiting = true
-	fork_queue = { h = 1, t = 0 }
+	for i = fork_queue.h, fork_queue.t do
+		fork_queue[i] = nil
+	end
+	fork_queue.h, fork_queue.t = 1, 0
 	skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
 	fail_pending("service exited")
 	c.command("EXIT")
 	coroutine_yield "QUIT"
-end
-
-function skynet.term(service)
-	return dispatch_error(0, service)
-end
-
-function skynet.memlimit(bytes)
-	debug.getregistry().memlimit = bytes
-	skynet.memlimit = nil
-end
-
-function skynet.endless()
-	return c.intcommand("STAT", "endless") == 1
-end
-
-function skynet.mqlen()
-	return c.intcommand("STAT", "mqlen")
-end
-
-function skynet.stat(what)
-	return c.intcommand("STAT", what)
-end
-
-function skynet.trace(info)
-	skynet.error("TRACE", session_coroutine_tracetag[running_thread])
-	if session_coroutine_tracetag[running_thread] == false then
-		return
-	end
-	traceid = traceid + 1
-	local tag = string.format(":%08x-%d", skynet.self(), traceid)
-	session_coroutine_tracetag[running_thread] = tag
-	c.trace(tag, info and ("trace " .. info) or "trace")
-end
-
-function skynet.tracetag()
-	return session_coroutine_tracetag[running_thread]
-end
-
-local trace_timeout = false
-function skynet.trace_timeout(on)
-	trace_timeout = on
-	local timeout = skynet.timeout
-	if on then
-		skynet.timeout = function(ti, func)
-			local tag = string.format("timeout %s", traceback(nil, nil, 2))
-			return timeout(ti, function()
-				session_coroutine_tracetag[running_thread] = tag
-				func()
-			end)
-		end
-	end
-	return trace_timeout
-end
-
-function skynet.task(ret)
-	if ret == nil then
-		local t = 0
-		for _, co in pairs(session_id_coroutine) do
-			if co ~= "BREAK" then
-				t = t + 1
-			end
-		end
-		return t
-	end
-	if ret == "init" then
-		return init_thread and traceback(init_thread) or nil
-	end
-	local tt = type(ret)
-	if tt == "table" then
-		for session, co in pairs(session_id_coroutine) do
-			if type(co) == "thread" then
-				ret[session] = traceback(co)
-			end
-		end
-		return
-	elseif tt == "number" then
-		local co = session_id_coroutine[ret]
-		return type(co) == "thread" and traceback(co) or "no session"
-	elseif tt == "thread" then
-		for session, co in pairs(session_id_coroutine) do
-			if co == ret then
-				return session
-			end
-		end
-	end
-end
-
-function skynet.uniqtask()
-	local stacks = {}
-	for session, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" then
-			local stack = traceback(co)
-			local info = stacks[stack] or { count = 0, sessions = {} }
-			info.count = info.count + 1
-			if info.count <= 10 then
-				info.sessions[#info.sessions + 1] = session
-			end
-			stacks[stack] = info
-		end
-	end
-	local ret = {}
-	for stack, info in pairs(stacks) do
-		local key = table.concat(info.sessions, ",") .. (info.count > 10 and ",..." or "") .. "\n" .. stack
-		ret[key] = info.count
-	end
-	return ret
 end
 
 -- skynet.init functions registered while the service loads (in require order)
@@ -808,19 +573,46 @@ function skynet.start(start_func)
 	end)
 end
 
-local info_func
-function skynet.info_func(func)
-	info_func = func
-end
+----------------------------------------------------------------------------
+-- The rest of the API (response, killthread, task, trace, request, stat...)
+-- lives in skynet/ext.lua and is loaded the first time a service touches any
+-- of it: an idle service then costs far less memory and starts faster.
 
-function skynet.running()
+internal.c = c
+internal.proto = proto
+internal.session_id_coroutine = session_id_coroutine
+internal.session_coroutine_id = session_coroutine_id
+internal.session_coroutine_address = session_coroutine_address
+internal.session_coroutine_tracetag = session_coroutine_tracetag
+internal.unresponse = unresponse
+internal.unresponse_session = unresponse_session
+internal.sleep_session = sleep_session
+internal.watching_session = watching_session
+internal.fork_queue = fork_queue
+internal.trace_source = trace_source
+internal.co_func = co_func
+internal.co_create = co_create
+internal.suspend = suspend
+internal.resume = resume
+internal.answer_error = answer_error
+internal.dispatch_error = dispatch_error
+internal.send_trace = send_trace
+internal.yield_call = yield_call
+function internal.running()
 	return running_thread
 end
-
--- skynet.request(...):select(timeout): see skynet/request.lua
-function skynet.request(obj)
-	return require("skynet.request").new(skynet, obj)
+function internal.init_thread()
+	return init_thread
 end
+
+setmetatable(skynet, {
+	__index = function(t, key)
+		local ext = require "skynet.ext"
+		setmetatable(t, nil)
+		ext(t, internal)
+		return rawget(t, key)
+	end,
+})
 
 ----------------------------------------------------------------------------
 -- Built-in protocols
@@ -855,8 +647,8 @@ skynet.register_protocol {
 			dispatch = skynet.dispatch_message,
 			fail_pending = fail_pending,
 			info = function(...)
-				if info_func then
-					return info_func(...)
+				if internal.info_func then
+					return internal.info_func(...)
 				end
 			end,
 		})

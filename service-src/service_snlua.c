@@ -45,6 +45,91 @@ signal_hook(lua_State *L, lua_Debug *ar) {
 		luaL_error(L, "signal 0: the service ran one message for too long (endless loop?)");
 }
 
+/* Libraries most services never touch are opened on first use: the global
+ * (and package.loaded entry) is a stub table whose metamethods open the real
+ * library, copy it into the stub and drop the metatable. Saves ~8 KiB a state. */
+struct lazy_lib {
+	const char *name;
+	lua_CFunction open;
+};
+
+static const struct lazy_lib lazy_libs[] = {
+	{ LUA_IOLIBNAME, luaopen_io },
+	{ LUA_OSLIBNAME, luaopen_os },
+	{ LUA_MATHLIBNAME, luaopen_math },
+	{ LUA_UTF8LIBNAME, luaopen_utf8 },
+	{ NULL, NULL },
+};
+
+static void
+lazy_fill(lua_State *L, int stub) {
+	if (lua_getmetatable(L, stub) == 0)
+		return;
+	lua_getfield(L, -1, "__lib");
+	lua_CFunction open = lua_tocfunction(L, -1);
+	lua_pop(L, 2);
+	lua_pushnil(L);
+	lua_setmetatable(L, stub);
+	lua_pushcfunction(L, open);
+	lua_call(L, 0, 1);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, stub);
+	}
+	lua_pop(L, 1);
+}
+
+static int
+lazy_index(lua_State *L) {
+	lazy_fill(L, 1);
+	lua_rawget(L, 1);
+	return 1;
+}
+
+static int
+lazy_pairs(lua_State *L) {
+	lazy_fill(L, 1);
+	lua_getglobal(L, "next");
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static void
+open_libs(lua_State *L) {
+	static const luaL_Reg eager[] = {
+		{ LUA_GNAME, luaopen_base },
+		{ LUA_LOADLIBNAME, luaopen_package },
+		{ LUA_COLIBNAME, luaopen_coroutine },
+		{ LUA_TABLIBNAME, luaopen_table },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_DBLIBNAME, luaopen_debug },
+		{ NULL, NULL },
+	};
+	for (const luaL_Reg *lib = eager; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	for (const struct lazy_lib *lib = lazy_libs; lib->name; lib++) {
+		lua_newtable(L);
+		lua_createtable(L, 0, 3);
+		lua_pushcfunction(L, lazy_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, lazy_pairs);
+		lua_setfield(L, -2, "__pairs");
+		lua_pushcfunction(L, lib->open);
+		lua_setfield(L, -2, "__lib");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, lib->name);
+		lua_setglobal(L, lib->name);
+	}
+	lua_pop(L, 1);
+}
+
 static void *
 lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	struct snlua *l = ud;
@@ -118,7 +203,7 @@ init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz
 	lua_State *L = l->L;
 	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
-	luaL_openlibs(L);
+	open_libs(L);
 	lua_pushlightuserdata(L, ctx);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushlightuserdata(L, l);

@@ -14,7 +14,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define MQ_INITIAL_CAP 64
+#define MQ_INITIAL_CAP 16 /* most services never queue more; it doubles */
 #define MQ_OVERLOAD_THRESHOLD 1024
 
 struct message_queue {
