@@ -1,0 +1,184 @@
+-- snax.gateserver: the skeleton of a Lua gate. It owns one listening socket,
+-- frames client traffic with skynet.netpack (2-byte big-endian length) and
+-- calls the handler:
+--   handler.open(source, conf)         after `open`; conf gets the bound address/port
+--   handler.connect(fd, addr)          a client arrived (reading starts with openclient)
+--   handler.message(fd, msg, sz)       one packet; msg (lightuserdata) now belongs to
+--                                      the handler: redirect it or skynet.trash it
+--   handler.disconnect(fd)             the client closed
+--   handler.error(fd, msg)             the socket failed (it is closed already)
+--   handler.warning(fd, size)          size KiB wait to be sent (0: drained)
+--   handler.command(cmd, source, ...)  any other `lua` request; the results are the reply
+-- Lua requests "open"(conf) and "close" are handled here. conf: address
+-- (default "0.0.0.0"), port, maxclient (default 1024), nodelay, backlog.
+-- Connections beyond maxclient are closed at once.
+local skynet = require "skynet"
+local netpack = require "skynet.netpack"
+local driver = require "skynet.socketdriver"
+
+local gateserver = {}
+
+local listen_id
+local queue          -- netpack queue userdata, replaced by each filter call
+local maxclient
+local client_number = 0
+local nodelay = false
+local connection = {} -- fd -> true while reading is started, false once accepted
+
+local CMD = {}
+
+-- Starts reading a client's packets (after handler.connect decided to keep it).
+function gateserver.openclient(fd)
+	if connection[fd] ~= nil then
+		connection[fd] = true
+		driver.start(fd)
+	end
+end
+
+function gateserver.closeclient(fd)
+	if connection[fd] ~= nil then
+		-- released now: the close report that follows is not a disconnect
+		connection[fd] = nil
+		client_number = client_number - 1
+		driver.close(fd)
+	end
+end
+
+function gateserver.start(handler)
+	assert(handler.message, "gateserver: handler.message required")
+	assert(handler.connect, "gateserver: handler.connect required")
+
+	function CMD.open(source, conf)
+		assert(not listen_id, "gateserver: already open")
+		local address = conf.address or "0.0.0.0"
+		local port = assert(tonumber(conf.port), "gateserver: conf.port required")
+		maxclient = tonumber(conf.maxclient) or 1024
+		nodelay = conf.nodelay and true or false
+		listen_id = driver.listen(address, port, conf.backlog)
+		driver.start(listen_id)
+		skynet.error(string.format("gate listening on %s:%d (maxclient %d)", address, port, maxclient))
+		if handler.open then
+			return handler.open(source, conf)
+		end
+	end
+
+	function CMD.close()
+		if listen_id then
+			driver.close(listen_id)
+			listen_id = nil
+		end
+	end
+
+	local MSG = {}
+
+	local function dispatch_packet(fd, msg, sz)
+		if connection[fd] then
+			handler.message(fd, msg, sz)
+		else
+			skynet.error(string.format("gate: dropping a packet from unknown fd %d", fd))
+			skynet.trash(msg, sz)
+		end
+	end
+
+	MSG.data = dispatch_packet
+
+	function MSG.more()
+		while true do
+			local fd, msg, sz = netpack.pop(queue)
+			if not fd then
+				break
+			end
+			-- one failing handler must not strand the packets behind it
+			local ok, err = pcall(dispatch_packet, fd, msg, sz)
+			if not ok then
+				skynet.error("gate: message handler failed: " .. tostring(err))
+			end
+		end
+	end
+
+	function MSG.open(fd, addr)
+		if client_number >= maxclient then
+			skynet.error(string.format("gate: refusing %s (fd %d): %d clients already", addr, fd, client_number))
+			driver.close(fd)
+			return
+		end
+		if nodelay then
+			driver.nodelay(fd)
+		end
+		connection[fd] = false
+		client_number = client_number + 1
+		handler.connect(fd, addr)
+	end
+
+	-- A report for a client we still count: release its slot. Reports for
+	-- refused or closeclient()ed sockets are not news to the handler.
+	local function forget(fd)
+		if connection[fd] ~= nil then
+			connection[fd] = nil
+			client_number = client_number - 1
+			return true
+		end
+		return false
+	end
+
+	function MSG.close(fd)
+		if fd == listen_id then
+			listen_id = nil
+			return
+		end
+		if forget(fd) and handler.disconnect then
+			handler.disconnect(fd)
+		end
+	end
+
+	function MSG.error(fd, msg)
+		if fd == listen_id then
+			skynet.error("gate: accept failed: " .. tostring(msg))
+			return
+		end
+		if forget(fd) and handler.error then
+			handler.error(fd, msg)
+		end
+	end
+
+	function MSG.warning(fd, size)
+		if handler.warning then
+			handler.warning(fd, size)
+		end
+	end
+
+	skynet.register_protocol {
+		name = "socket",
+		id = skynet.PTYPE_SOCKET,
+		unpack = function(msg, sz)
+			return netpack.filter(queue, msg, sz)
+		end,
+		dispatch = function(_, _, q, kind, ...)
+			queue = q
+			if kind then
+				MSG[kind](...)
+			end
+		end,
+	}
+
+	local function init()
+		skynet.dispatch("lua", function(_, source, cmd, ...)
+			local f = CMD[cmd]
+			if f then
+				skynet.ret(skynet.pack(f(source, ...)))
+			elseif handler.command then
+				skynet.ret(skynet.pack(handler.command(cmd, source, ...)))
+			else
+				error("gate: unknown command " .. tostring(cmd))
+			end
+		end)
+	end
+
+	if handler.embed then
+		init()
+	else
+		skynet.start(init)
+	end
+end
+
+return gateserver

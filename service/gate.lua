@@ -1,0 +1,123 @@
+-- gate: the Lua gate service on top of snax.gateserver.
+--
+-- lua requests: open(conf) (conf.watchdog: who gets the reports, default the
+-- caller), close, forward(fd [, client [, address]]), accept(fd), kick(fd).
+-- Reports to the watchdog (lua sends): "socket", "open", fd, addr /
+-- "close", fd / "error", fd, msg / "warning", fd, size / "data", fd, packet
+-- (packets of connections that are not forwarded).
+-- Packets of a forwarded fd go to its agent as PTYPE_CLIENT messages with
+-- session = fd and source = client (the value given to forward, default 0).
+local skynet = require "skynet"
+local gateserver = require "snax.gateserver"
+
+local watchdog
+local connection = {} -- fd -> { fd, ip, agent, client }
+local forwarding = {} -- agent -> connection (the latest forwarded to it)
+
+skynet.register_protocol {
+	name = "client",
+	id = skynet.PTYPE_CLIENT,
+}
+
+local handler = {}
+
+function handler.open(source, conf)
+	watchdog = conf.watchdog or source
+	return conf.address, conf.port
+end
+
+function handler.message(fd, msg, sz)
+	local c = connection[fd]
+	local agent = c and c.agent
+	if agent then
+		-- the packet buffer travels with the message: no copy
+		skynet.redirect(agent, c.client, "client", fd, msg, sz)
+	else
+		skynet.send(watchdog, "lua", "socket", "data", fd, skynet.tostring(msg, sz))
+		skynet.trash(msg, sz)
+	end
+end
+
+function handler.connect(fd, addr)
+	connection[fd] = { fd = fd, ip = addr }
+	skynet.send(watchdog, "lua", "socket", "open", fd, addr)
+end
+
+local function unforward(c)
+	if c.agent then
+		if forwarding[c.agent] == c then
+			forwarding[c.agent] = nil
+		end
+		c.agent = nil
+		c.client = nil
+	end
+end
+
+local function close_fd(fd)
+	local c = connection[fd]
+	if c then
+		unforward(c)
+		connection[fd] = nil
+	end
+end
+
+function handler.disconnect(fd)
+	close_fd(fd)
+	skynet.send(watchdog, "lua", "socket", "close", fd)
+end
+
+function handler.error(fd, msg)
+	close_fd(fd)
+	skynet.send(watchdog, "lua", "socket", "error", fd, msg)
+end
+
+function handler.warning(fd, size)
+	skynet.send(watchdog, "lua", "socket", "warning", fd, size)
+end
+
+local CMD = {}
+
+function CMD.forward(source, fd, client, address)
+	local c = connection[fd]
+	if not c then
+		error(string.format("gate: forward of unknown fd %s", tostring(fd)))
+	end
+	unforward(c)
+	c.client = client or 0
+	c.agent = address or source
+	forwarding[c.agent] = c
+	gateserver.openclient(fd)
+end
+
+function CMD.accept(_, fd)
+	local c = connection[fd]
+	if not c then
+		error(string.format("gate: accept of unknown fd %s", tostring(fd)))
+	end
+	unforward(c)
+	gateserver.openclient(fd)
+end
+
+function CMD.kick(_, fd)
+	close_fd(fd)
+	gateserver.closeclient(fd)
+end
+
+-- How many clients are connected (for tests and monitoring).
+function CMD.count()
+	local n = 0
+	for _ in pairs(connection) do
+		n = n + 1
+	end
+	return n
+end
+
+function handler.command(cmd, source, ...)
+	local f = CMD[cmd]
+	if not f then
+		error("gate: unknown command " .. tostring(cmd))
+	end
+	return f(source, ...)
+end
+
+gateserver.start(handler)
