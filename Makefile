@@ -71,9 +71,10 @@ $(OUT)/luaclib/skynet.so: $(LUALIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED) -o $@ $^
 
+# Loaded by a plain lua5.4, which cannot host the sanitizer runtime: no $(SAN).
 $(OUT)/luaclib/client.so: $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SHARED) -o $@ $^
+	$(CC) $(filter-out $(SAN),$(CFLAGS)) -shared -o $@ $^
 
 $(BUILD)/unit/%: test/unit/%.c $(UNIT_DEPS) $(EXTRA_UNIT_OBJ)
 	@mkdir -p $(dir $@)
