@@ -145,23 +145,31 @@ skynet_server_exit(void) {
 
 void
 skynet_server_drain(uint32_t keep) {
-	struct skynet_context *ctx = keep ? handle_grab(keep) : NULL;
-	if (ctx) {
-		skynet_context_dispatchall(ctx);
-		skynet_context_release(ctx);
-		handle_retire(keep);
-	}
-	struct message_queue *q;
-	while ((q = mq_global_pop()) != NULL) {
-		uint32_t handle = mq_handle(q);
-		ctx = handle_grab(handle);
-		if (ctx) {
-			/* Still alive after every worker stopped: only possible for a service
-			 * launched during shutdown. Retire it and let the release below free it. */
-			skynet_context_release(ctx);
-			handle_retire(handle);
+	/* A queue may only be emptied once it is out of the global list: emptying
+	 * clears its in-global flag, and a flagless queue still in the list would be
+	 * linked twice when it is released. So the logger is served as its queue
+	 * comes off the list, and retired after the first pass; the second pass
+	 * frees its queue. */
+	for (int pass = 0; pass < 2; pass++) {
+		struct message_queue *q;
+		while ((q = mq_global_pop()) != NULL) {
+			uint32_t handle = mq_handle(q);
+			struct skynet_context *ctx = handle_grab(handle);
+			if (ctx && handle == keep) {
+				skynet_context_dispatchall(ctx);
+				skynet_context_release(ctx);
+				continue;
+			}
+			if (ctx) {
+				/* Still alive after every worker stopped: only possible for a
+				 * service launched during shutdown. */
+				skynet_context_release(ctx);
+				handle_retire(handle);
+			}
+			mq_release(q, drop_message, &handle);
 		}
-		mq_release(q, drop_message, &handle);
+		if (pass == 0 && keep)
+			handle_retire(keep);
 	}
 }
 

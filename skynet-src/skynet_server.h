@@ -33,7 +33,8 @@ void skynet_context_endless(uint32_t handle);
  * last time (or NULL); returns the queue to try next time, NULL when idle. */
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
 	struct message_queue *q, int weight);
-/* Dispatch everything queued for ctx on the calling thread (logger at shutdown). */
+/* Dispatch everything queued for ctx on the calling thread (logger at shutdown).
+ * Only for a queue that is not in the global list. */
 void skynet_context_dispatchall(struct skynet_context *ctx);
 
 /* Removes handle from the table and drops the table's reference; 1 if it existed. */

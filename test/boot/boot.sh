@@ -149,3 +149,37 @@ boot_signal INT
 boot_signal TERM
 boot_logrotate
 boot_daemon
+
+# valgrind on a boot + shutdown: no invalid access, nothing definitely lost.
+boot_valgrind() {
+	selected "boot: valgrind" || return 0
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "# skip boot: valgrind (valgrind not installed)"
+		return 0
+	fi
+	if [ "$OUT" != "$ROOT" ]; then
+		echo "# skip boot: valgrind (sanitizer build)"
+		return 0
+	fi
+	local cfg log pid
+	cfg=$(write_config valgrind t_ticker)
+	log="$TMP/valgrind.log"
+	(cd "$OUT" && exec valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 \
+		"$OUT/skynet" "$cfg") >"$TMP/valgrind.out" 2>&1 &
+	pid=$!
+	if ! wait_for "$log" "tick 3" 600; then
+		kill -9 $pid 2>/dev/null
+		notok "boot: valgrind" "node did not start under valgrind"
+		return
+	fi
+	kill -TERM $pid
+	wait $pid
+	local rc=$?
+	if [ $rc -eq 0 ] && grep -q "definitely lost: 0 bytes" "$TMP/valgrind.out" || { [ $rc -eq 0 ] && grep -q "no leaks are possible" "$TMP/valgrind.out"; }; then
+		ok "boot: valgrind boot + SIGTERM: no errors, nothing lost"
+	else
+		notok "boot: valgrind" "exit $rc: $(grep -E 'definitely lost|ERROR SUMMARY|Invalid' "$TMP/valgrind.out" | head -3 | tr '\n' ' ')"
+	fi
+}
+
+boot_valgrind
