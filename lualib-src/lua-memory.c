@@ -1,7 +1,9 @@
 /* lua-memory.c: skynet.memory, the allocator's process-wide statistics.
  *   total() -> bytes allocated by the process (jemalloc stats.allocated)
  *   jestat() -> { allocated = , resident = }
- *   current() -> bytes used by the calling service's Lua state */
+ *   current() -> bytes used by the calling service's Lua state
+ *   allocator() -> "jemalloc", or "system" in the sanitizer build (whose
+ *                  statistics are not comparable) */
 #include "skynet_malloc.h"
 
 #include <lauxlib.h>
@@ -29,6 +31,16 @@ lcurrent(lua_State *L) {
 	return 1;
 }
 
+static int
+lallocator(lua_State *L) {
+#ifdef NOJEMALLOC
+	lua_pushliteral(L, "system");
+#else
+	lua_pushliteral(L, "jemalloc");
+#endif
+	return 1;
+}
+
 LUAMOD_API int
 luaopen_skynet_memory(lua_State *L) {
 	luaL_checkversion(L);
@@ -36,6 +48,7 @@ luaopen_skynet_memory(lua_State *L) {
 		{ "total", ltotal },
 		{ "jestat", ljestat },
 		{ "current", lcurrent },
+		{ "allocator", lallocator },
 		{ NULL, NULL },
 	};
 	luaL_newlib(L, l);

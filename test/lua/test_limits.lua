@@ -27,6 +27,10 @@ T.case("endless loop broken by the monitor", function()
 end)
 
 T.case("10,000 services launched and killed return their memory", function()
+	if memory.allocator() ~= "jemalloc" then
+		skynet.error("# skip: allocator statistics need the jemalloc build")
+		return
+	end
 	local function settle()
 		skynet.call(".launcher", "lua", "GC")
 		collectgarbage()
