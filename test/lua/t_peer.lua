@@ -63,6 +63,12 @@ function command.loop()
 	end
 end
 
+function command.busy(seconds)
+	local t = os.clock()
+	while os.clock() - t < seconds do
+	end
+end
+
 function command.exit()
 	skynet.exit()
 end
