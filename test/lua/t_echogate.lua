@@ -19,7 +19,10 @@ skynet.start(function()
 		end
 		if kind == "open" then
 			opened = opened + 1
-			skynet.call(gate, "lua", "forward", fd, 0, agents[fd % POOL + 1])
+			local ok, err = pcall(skynet.call, gate, "lua", "forward", fd, 0, agents[fd % POOL + 1])
+			if not ok then
+				skynet.error(string.format("echogate: forward of fd %d failed: %s", fd, tostring(err)))
+			end
 		elseif kind == "close" or kind == "error" then
 			closed = closed + 1
 		end
