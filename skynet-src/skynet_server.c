@@ -39,6 +39,7 @@ struct skynet_context {
 	bool init;
 	bool profile;
 	_Atomic bool endless;
+	_Atomic bool retired; /* out of the handle table: deliver nothing more */
 };
 
 struct server_state {
@@ -260,6 +261,7 @@ handle_retire(uint32_t handle) {
 	struct skynet_context *ctx = handle_remove(handle);
 	if (ctx == NULL)
 		return 0;
+	atomic_store(&ctx->retired, true);
 	skynet_context_release(ctx);
 	return 1;
 }
@@ -328,6 +330,10 @@ skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
 	ctx->cb_ud = ud;
 }
 
+/* How many batches a worker runs on one queue, while no other service waits,
+ * before it returns to its loop (to notice shutdown). */
+#define DISPATCH_ROUNDS 64
+
 struct message_queue *
 skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue *q, int weight) {
 	if (q == NULL) {
@@ -341,33 +347,42 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 		mq_release(q, drop_message, &handle);
 		return mq_global_pop();
 	}
-	int n = 1;
 	struct skynet_message msg;
-	for (int i = 0; i < n; i++) {
-		if (mq_pop(q, &msg)) {
-			skynet_context_release(ctx);
-			return mq_global_pop();
+	for (int round = 0; round < DISPATCH_ROUNDS; round++) {
+		int n = 1;
+		for (int i = 0; i < n; i++) {
+			/* A service that exited (or was killed) mid-batch gets no more
+			 * messages: the next dispatch finds its handle gone and answers
+			 * what is left with errors. */
+			if (atomic_load_explicit(&ctx->retired, memory_order_relaxed))
+				goto done;
+			if (mq_pop(q, &msg)) {
+				skynet_context_release(ctx);
+				return mq_global_pop();
+			}
+			if (i == 0 && weight >= 0)
+				n = mq_length(q) >> weight;
+			int overload = mq_overload(q);
+			if (overload)
+				skynet_error(ctx, "warning: may overload, message queue length = %d", overload);
+			skynet_monitor_trigger(sm, msg.source, handle);
+			if (ctx->cb == NULL)
+				skynet_free(msg.data);
+			else
+				dispatch_message(ctx, &msg);
+			skynet_monitor_trigger(sm, 0, 0);
 		}
-		if (i == 0 && weight >= 0)
-			n = mq_length(q) >> weight;
-		int overload = mq_overload(q);
-		if (overload)
-			skynet_error(ctx, "warning: may overload, message queue length = %d", overload);
-		skynet_monitor_trigger(sm, msg.source, handle);
-		if (ctx->cb == NULL)
-			skynet_free(msg.data);
-		else
-			dispatch_message(ctx, &msg);
-		skynet_monitor_trigger(sm, 0, 0);
+		/* Another service waiting gets this worker; otherwise stay on this
+		 * queue with the context still held: no handle-table lock per batch,
+		 * and the service stays hot in this core's cache. */
+		struct message_queue *nq = mq_global_pop();
+		if (nq) {
+			mq_global_push(q);
+			skynet_context_release(ctx);
+			return nq;
+		}
 	}
-	assert(q == ctx->queue);
-	/* Stay on this queue unless another service is waiting: it keeps a busy
-	 * service hot in this worker's cache. */
-	struct message_queue *nq = mq_global_pop();
-	if (nq) {
-		mq_global_push(q);
-		q = nq;
-	}
+done:
 	skynet_context_release(ctx);
 	return q;
 }

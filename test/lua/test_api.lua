@@ -54,6 +54,16 @@ T.case("call to a dead service raises at once", function()
 	T.ok(skynet.now() - t0 < 5, "no wait")
 end)
 
+T.case("messages queued behind an exit are not handled", function()
+	local p = skynet.newservice("t_peer")
+	skynet.send(p, "lua", "exit")
+	for _ = 1, 3 do
+		local ok, err = pcall(skynet.call, p, "lua", "echo", "after exit")
+		T.eq(ok, false, "answered after exit")
+		T.ok(string.find(err, "call failed", 1, true) or string.find(err, "invalid address", 1, true), err)
+	end
+end)
+
 T.case("service that exits while a call is pending", function()
 	local p = skynet.newservice("t_peer")
 	skynet.fork(function()
