@@ -195,6 +195,29 @@ T.case("slow reader: the watchdog gets the send warning", function()
 	expect("close", fd)
 end)
 
+T.case("packets for a dead agent are dropped; the client can be kicked", function()
+	local id = assert(socket.open("127.0.0.1", PORT))
+	local fd = expect("open")[2]
+	local doomed = skynet.newservice("t_echoagent")
+	skynet.call(gate, "lua", "forward", fd, 0, doomed)
+	socket.write(id, packet("first"))
+	T.eq(read_packet(id), "first")
+	skynet.kill(doomed)
+	for i = 1, 100 do
+		socket.write(id, packet("lost " .. i))
+	end
+	skynet.sleep(5)
+	skynet.call(gate, "lua", "kick", fd)
+	T.eq(socket.read(id, 1), false, "kicked")
+	socket.close(id)
+	-- the gate is unharmed
+	local id2, fd2 = client()
+	socket.write(id2, packet("ok"))
+	T.eq(read_packet(id2), "ok")
+	socket.close(id2)
+	expect("close", fd2)
+end)
+
 T.case("maxclient: connections beyond the limit are closed", function()
 	local g2 = skynet.newservice("gate")
 	skynet.call(g2, "lua", "open", { address = "127.0.0.1", port = PORT + 1, maxclient = 2,
