@@ -54,7 +54,6 @@ local running_thread = nil
 local init_thread = nil
 local trace_source = {}
 local traceid = 0
-local exiting = false
 
 do
 	local REG = function(p)
@@ -173,28 +172,8 @@ end
 
 
 
-local starttime
-function skynet.starttime()
-	if not starttime then
-		starttime = c.intcommand("STARTTIME")
-	end
-	return starttime
-end
 
-function skynet.time()
-	return skynet.now() / 100 + (starttime or skynet.starttime())
-end
 
-local function suspend_sleep(session, token)
-	local tag = session_coroutine_tracetag[running_thread]
-	if tag then
-		c.trace(tag, "sleep")
-	end
-	session_id_coroutine[session] = running_thread
-	assert(sleep_session[token] == nil, "token already in use")
-	sleep_session[token] = session
-	return coroutine_yield "SUSPEND"
-end
 
 function skynet.timeout(ti, func)
 	local session = c.intcommand("TIMEOUT", ti)
@@ -205,39 +184,9 @@ function skynet.timeout(ti, func)
 	return co
 end
 
-function skynet.sleep(ti, token)
-	local session = c.intcommand("TIMEOUT", ti)
-	assert(session, "sleep failed")
-	token = token or coroutine_running()
-	local succ, ret = suspend_sleep(session, token)
-	sleep_session[token] = nil
-	if succ then
-		return
-	end
-	if ret == "BREAK" then
-		return "BREAK"
-	end
-	error(ret)
-end
 
-function skynet.yield()
-	return skynet.sleep(0)
-end
 
-function skynet.wait(token)
-	local session = c.genid()
-	token = token or coroutine_running()
-	suspend_sleep(session, token)
-	sleep_session[token] = nil
-	session_id_coroutine[session] = nil
-end
 
-function skynet.wakeup(token)
-	if sleep_session[token] then
-		tinsert(wakeup_queue, token)
-		return true
-	end
-end
 
 ----------------------------------------------------------------------------
 -- Addresses and environment
@@ -342,20 +291,6 @@ end
 ----------------------------------------------------------------------------
 -- Threads of control
 
-function skynet.fork(func, ...)
-	local n = select("#", ...)
-	local co
-	if n == 0 then
-		co = co_create(func)
-	else
-		local args = { ... }
-		co = co_create(function() func(tunpack(args, 1, n)) end)
-	end
-	local t = fork_queue.t + 1
-	fork_queue.t = t
-	fork_queue[t] = co
-	return co
-end
 
 ----------------------------------------------------------------------------
 -- Dispatch
@@ -382,28 +317,6 @@ function internal.unknown_response(session, address, msg, sz)
 	skynet.error(string.format("response from %x is unknown (session %d, %d bytes)", address, session, sz or 0))
 end
 
-local function dispatch_error(session, source, msg, sz)
-	if session == 0 then
-		-- The source died: fail every call waiting on it.
-		for s, addr in pairs(watching_session) do
-			if addr == source then
-				local co = session_id_coroutine[s]
-				if type(co) == "thread" then
-					session_id_coroutine[s] = nil
-					suspend(co, resume(co, false))
-				end
-			end
-		end
-		return
-	end
-	local co = session_id_coroutine[session]
-	if co == "BREAK" then
-		session_id_coroutine[session] = nil
-	elseif type(co) == "thread" then
-		session_id_coroutine[session] = nil
-		suspend(co, resume(co, false, msg, sz, session))
-	end
-end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
@@ -422,7 +335,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		end
 		return
 	elseif prototype == PTYPE_ERROR then
-		return dispatch_error(session, source, msg, sz)
+		return skynet.dispatch_error(session, source, msg, sz)
 	elseif prototype == PTYPE_TRACE then
 		trace_source[source] = c.tostring(msg, sz)
 		return
@@ -488,43 +401,13 @@ end
 ----------------------------------------------------------------------------
 -- Service life cycle
 
-function skynet.newservice(name, ...)
-	return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
-end
 
 -- Answers everything still owed to other services with an error.
-local function fail_pending(why)
-	for co, session in pairs(session_coroutine_id) do
-		answer_error(session_coroutine_address[co], session, why)
-	end
-	for co in pairs(session_coroutine_id) do
-		session_coroutine_id[co] = nil
-	end
-	for resp, address in pairs(unresponse) do
-		answer_error(address, unresponse_session[resp], why)
-		unresponse[resp] = nil
-		unresponse_session[resp] = nil
-	end
-end
 
 debug.getregistry().skynet_release_hook = function()
-	fail_pending("service killed")
+	skynet.fail_pending("service killed")
 end
 
-function skynet.exit()
-	if exiting then
-		return
-	end
-	exiting = true
-	for i = fork_queue.h, fork_queue.t do
-		fork_queue[i] = nil
-	end
-	fork_queue.h, fork_queue.t = 1, 0
-	skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
-	fail_pending("service exited")
-	c.command("EXIT")
-	coroutine_yield "QUIT"
-end
 
 -- skynet.init functions registered while the service loads (in require order)
 -- run just before the start function; registered later, they run at once.
@@ -589,13 +472,13 @@ internal.unresponse_session = unresponse_session
 internal.sleep_session = sleep_session
 internal.watching_session = watching_session
 internal.fork_queue = fork_queue
+internal.wakeup_queue = wakeup_queue
 internal.trace_source = trace_source
 internal.co_func = co_func
 internal.co_create = co_create
 internal.suspend = suspend
 internal.resume = resume
 internal.answer_error = answer_error
-internal.dispatch_error = dispatch_error
 internal.send_trace = send_trace
 internal.yield_call = yield_call
 function internal.running()
@@ -645,7 +528,7 @@ skynet.register_protocol {
 	dispatch = function(...)
 		local f = require("skynet.debug").init(skynet, {
 			dispatch = skynet.dispatch_message,
-			fail_pending = fail_pending,
+			fail_pending = skynet.fail_pending,
 			info = function(...)
 				if internal.info_func then
 					return internal.info_func(...)

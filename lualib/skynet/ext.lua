@@ -10,6 +10,137 @@ return function(skynet, I)
 	local PTYPE_RESPONSE, PTYPE_ERROR = skynet.PTYPE_RESPONSE, skynet.PTYPE_ERROR
 	local traceid = 0
 	local trace_timeout = false
+	local starttime
+	local exiting = false
+	local coroutine_yield = coroutine.yield
+	local coroutine_running = coroutine.running
+
+	function skynet.starttime()
+		if not starttime then
+			starttime = c.intcommand("STARTTIME")
+		end
+		return starttime
+	end
+
+	function skynet.time()
+		return skynet.now() / 100 + skynet.starttime()
+	end
+
+	local function suspend_sleep(session, token)
+		local tag = I.session_coroutine_tracetag[I.running()]
+		if tag then
+			c.trace(tag, "sleep")
+		end
+		I.session_id_coroutine[session] = I.running()
+		assert(I.sleep_session[token] == nil, "token already in use")
+		I.sleep_session[token] = session
+		return coroutine_yield "SUSPEND"
+	end
+
+	function skynet.sleep(ti, token)
+		local session = c.intcommand("TIMEOUT", ti)
+		assert(session, "sleep failed")
+		token = token or coroutine_running()
+		local succ, ret = suspend_sleep(session, token)
+		I.sleep_session[token] = nil
+		if succ then
+			return
+		end
+		if ret == "BREAK" then
+			return "BREAK"
+		end
+		error(ret)
+	end
+
+	function skynet.yield()
+		return skynet.sleep(0)
+	end
+
+	function skynet.wait(token)
+		local session = c.genid()
+		token = token or coroutine_running()
+		suspend_sleep(session, token)
+		I.sleep_session[token] = nil
+		I.session_id_coroutine[session] = nil
+	end
+
+	function skynet.wakeup(token)
+		if I.sleep_session[token] then
+			tinsert(I.wakeup_queue, token)
+			return true
+		end
+	end
+
+	function skynet.fork(func, ...)
+		local n = select("#", ...)
+		local co
+		if n == 0 then
+			co = I.co_create(func)
+		else
+			local args = { ... }
+			co = I.co_create(function() func(tunpack(args, 1, n)) end)
+		end
+		local t = I.fork_queue.t + 1
+		I.fork_queue.t = t
+		I.fork_queue[t] = co
+		return co
+	end
+
+	function skynet.dispatch_error(session, source, msg, sz)
+		if session == 0 then
+			-- The source died: fail every call waiting on it.
+			for s, addr in pairs(I.watching_session) do
+				if addr == source then
+					local co = I.session_id_coroutine[s]
+					if type(co) == "thread" then
+						I.session_id_coroutine[s] = nil
+						I.suspend(co, I.resume(co, false))
+					end
+				end
+			end
+			return
+		end
+		local co = I.session_id_coroutine[session]
+		if co == "BREAK" then
+			I.session_id_coroutine[session] = nil
+		elseif type(co) == "thread" then
+			I.session_id_coroutine[session] = nil
+			I.suspend(co, I.resume(co, false, msg, sz, session))
+		end
+	end
+
+	function skynet.newservice(name, ...)
+		return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+	end
+
+	function skynet.fail_pending(why)
+		for co, session in pairs(I.session_coroutine_id) do
+			I.answer_error(I.session_coroutine_address[co], session, why)
+		end
+		for co in pairs(I.session_coroutine_id) do
+			I.session_coroutine_id[co] = nil
+		end
+		for resp, address in pairs(I.unresponse) do
+			I.answer_error(address, I.unresponse_session[resp], why)
+			I.unresponse[resp] = nil
+			I.unresponse_session[resp] = nil
+		end
+	end
+
+	function skynet.exit()
+		if exiting then
+			return
+		end
+		exiting = true
+		for i = I.fork_queue.h, I.fork_queue.t do
+			I.fork_queue[i] = nil
+		end
+		I.fork_queue.h, I.fork_queue.t = 1, 0
+		skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
+		skynet.fail_pending("service exited")
+		c.command("EXIT")
+		coroutine_yield "QUIT"
+	end
 
 	function skynet.setenv(key, value)
 		assert(c.command("GETENV", key) == nil, "can't setenv an existing key: " .. tostring(key))

@@ -45,7 +45,13 @@ end
 function T.run(setup)
 	skynet.start(function()
 		if setup then
-			setup()
+			local ok, err = xpcall(setup, debug.traceback)
+			if not ok then
+				skynet.error("TEST not ok - setup: " .. string.gsub(tostring(err), "\n", " | "))
+				skynet.error("TEST done")
+				skynet.abort()
+				return
+			end
 		end
 		for _, c in ipairs(cases) do
 			local ok, err = xpcall(c.f, debug.traceback)
