@@ -33,16 +33,45 @@ local function wait_for(pred, what)
 	error("timed out waiting for " .. what)
 end
 
--- The next watchdog report of kind for fd (or any fd).
-local function expect(kind, fd)
-	return wait_for(function()
+-- The next watchdog report of kind for fd (or any fd) from gate `from`
+-- (default: the main gate).
+local function expect(kind, fd, from)
+	from = from or gate
+	local ok, e = pcall(wait_for, function()
 		for i, e in ipairs(events) do
-			if e[1] == kind and (fd == nil or e[2] == fd) then
+			if e[1] == kind and (fd == nil or e[2] == fd) and e.from == from then
 				table.remove(events, i)
 				return e
 			end
 		end
 	end, kind .. " report")
+	if not ok then
+		local seen = {}
+		for _, ev in ipairs(events) do
+			seen[#seen + 1] = string.format("%s %s from %s", ev[1], tostring(ev[2]), skynet.address(ev.from))
+		end
+		error(string.format("no %s report for fd %s from %s; pending: %s", kind, tostring(fd),
+			skynet.address(from), table.concat(seen, ", ")), 2)
+	end
+	return e
+end
+
+-- socket.read with a deadline: on timeout the socket is closed and
+-- "timeout" returned instead of hanging the whole test.
+local function read_within(id, n, cs)
+	local done, timed_out = false, false
+	skynet.timeout(cs or 300, function()
+		if not done then
+			timed_out = true
+			socket.close_fd(id)
+		end
+	end)
+	local r, rest = socket.read(id, n)
+	done = true
+	if timed_out then
+		return "timeout"
+	end
+	return r, rest
 end
 
 local function packet(s)
@@ -50,9 +79,9 @@ local function packet(s)
 end
 
 local function read_packet(id)
-	local head = socket.read(id, 2)
-	if not head then return false end
-	return socket.read(id, string.unpack(">I2", head))
+	local head = read_within(id, 2)
+	if not head or head == "timeout" then return head end
+	return read_within(id, string.unpack(">I2", head))
 end
 
 -- Connects a client and forwards it to the echo agent; returns client id, gate fd.
@@ -105,8 +134,7 @@ end)
 T.case("kick closes the client", function()
 	local id, fd = client()
 	skynet.call(gate, "lua", "kick", fd)
-	local ok = socket.read(id, 1)
-	T.eq(ok, false, "client sees the close")
+	T.eq(read_within(id, 1), false, "client sees the close")
 	socket.close(id)
 	skynet.sleep(2)
 	for _, e in ipairs(events) do
@@ -208,7 +236,7 @@ T.case("packets for a dead agent are dropped; the client can be kicked", functio
 	end
 	skynet.sleep(5)
 	skynet.call(gate, "lua", "kick", fd)
-	T.eq(socket.read(id, 1), false, "kicked")
+	T.eq(read_within(id, 1), false, "kicked")
 	socket.close(id)
 	-- the gate is unharmed
 	local id2, fd2 = client()
@@ -224,32 +252,34 @@ T.case("maxclient: connections beyond the limit are closed", function()
 		watchdog = skynet.self() })
 	local a = assert(socket.open("127.0.0.1", PORT + 1))
 	local b = assert(socket.open("127.0.0.1", PORT + 1))
-	local fa, fb = expect("open")[2], expect("open")[2]
+	local fa, fb = expect("open", nil, g2)[2], expect("open", nil, g2)[2]
 	skynet.call(g2, "lua", "forward", fa, 0, agent)
 	skynet.call(g2, "lua", "forward", fb, 0, agent)
 	local c = assert(socket.open("127.0.0.1", PORT + 1))
-	T.eq(socket.read(c, 1), false, "third client closed")
+	T.eq(read_within(c, 1), false, "third client closed")
 	socket.close(c)
 	socket.close(a)
-	expect("close", fa)
+	expect("close", fa, g2)
 	-- a slot is free again
 	local d = assert(socket.open("127.0.0.1", PORT + 1))
-	local fd = expect("open")[2]
+	local fd = expect("open", nil, g2)[2]
 	skynet.call(g2, "lua", "forward", fd, 0, agent)
 	socket.write(d, packet("fits"))
 	T.eq(read_packet(d), "fits")
 	socket.close(d)
 	socket.close(b)
-	expect("close", fd)
-	expect("close", fb)
+	expect("close", fd, g2)
+	expect("close", fb, g2)
 	skynet.call(g2, "lua", "close")
 	skynet.kill(g2)
 end)
 
 T.run(function()
-	skynet.dispatch("lua", function(_, _, what, kind, ...)
+	skynet.dispatch("lua", function(_, source, what, kind, ...)
 		assert(what == "socket")
-		events[#events + 1] = { kind, ... }
+		local e = { kind, ... }
+		e.from = source
+		events[#events + 1] = e
 	end)
 	agent = skynet.newservice("t_echoagent")
 	gate = skynet.newservice("gate")
