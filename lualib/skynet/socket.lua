@@ -395,6 +395,9 @@ socket.lwrite = driver.lsend
 function socket.close(id)
 	local s = sockets[id]
 	if s == nil then
+		-- an id this service never started (say, a refused accept): nothing
+		-- waits on it here, but the socket itself must not leak
+		driver.close(id)
 		return
 	end
 	if not s.closed then

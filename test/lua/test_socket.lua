@@ -5,6 +5,17 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
+-- log each case as it starts, so a hang names its case in the log
+do
+	local case = T.case
+	T = setmetatable({ case = function(name, f)
+		case(name, function()
+			skynet.error("case: " .. name)
+			return f()
+		end)
+	end }, { __index = T })
+end
+
 -- A listener on a free port; on_conn(id, addr) runs in its own coroutine for
 -- every accepted socket, after start(). Returns listen id and port.
 local function serve(on_conn)
@@ -334,6 +345,21 @@ T.case("udp round trip", function()
 	end
 	socket.close(server)
 	socket.close(client)
+end)
+
+T.case("accept callback may refuse with close", function()
+	local refused = 0
+	local lid = socket.listen("127.0.0.1", 0)
+	local _, _, port = socket.start(lid, function(id)
+		refused = refused + 1
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", port))
+	local r = socket.read(id, 1)
+	T.eq(r, false, "refused client sees the close")
+	T.eq(refused, 1)
+	socket.close(id)
+	socket.close(lid)
 end)
 
 T.case("abandon and take over in another coroutine", function()
