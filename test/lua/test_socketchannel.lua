@@ -205,6 +205,37 @@ T.case("connect to a closed port fails, with back-off, without hanging", functio
 	ch:close()
 end)
 
+T.case("connect() without once retries until the server appears", function()
+	local socket = require "skynet.socket"
+	local port = 20111
+	local ch = sc.channel { host = "127.0.0.1", port = port }
+	local connected
+	skynet.fork(function()
+		connected = ch:connect()
+	end)
+	skynet.sleep(30)
+	T.eq(connected, nil, "still retrying")
+	local lid = socket.listen("127.0.0.1", port)
+	local accepted
+	socket.start(lid, function(id)
+		accepted = id
+		skynet.fork(function()
+			socket.start(id)
+			local line = socket.readline(id)
+			socket.write(id, "re:" .. tostring(line) .. "\n")
+		end)
+	end)
+	for _ = 1, 300 do
+		if connected then break end
+		skynet.sleep(1)
+	end
+	T.eq(connected, true, "connected once the port listens")
+	T.eq(ch:request("hi\n", line_reply), "re:hi")
+	ch:close()
+	if accepted then socket.close(accepted) end
+	socket.close(lid)
+end)
+
 T.run(function()
 	server = skynet.newservice("t_scserver")
 	line_port, binary_port = skynet.call(server, "lua", "ports")
