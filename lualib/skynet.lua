@@ -150,6 +150,11 @@ function suspend(co, result, command, ...)
 		end
 		local tb = traceback(co, tostring(command))
 		coroutine_close(co)
+		-- Coroutines it woke before failing still run.
+		local ok, werr = pcall(dispatch_wakeup)
+		if not ok then
+			tb = tb .. "\n" .. tostring(werr)
+		end
 		error(tb)
 	end
 	if command == "SUSPEND" or command == "EXIT" then
@@ -318,6 +323,24 @@ function internal.unknown_response(session, address, msg, sz)
 end
 
 
+-- A request that failed before any coroutine owned it (bad arguments, no
+-- unpack function): dispatch_message answers it with the error.
+local unanswered_session, unanswered_source
+
+local function start_request(f, session, source, ...)
+	unanswered_session = nil
+	local co = co_create(f)
+	session_coroutine_id[co] = session
+	session_coroutine_address[co] = source
+	local tag = trace_source[source]
+	if tag then
+		trace_source[source] = nil
+		c.trace(tag, "request")
+		session_coroutine_tracetag[co] = tag
+	end
+	return suspend(co, resume(co, session, source, ...))
+end
+
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
 		local co = session_id_coroutine[session]
@@ -352,20 +375,18 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		end
 		return
 	end
-	local co = co_create(f)
-	session_coroutine_id[co] = session
-	session_coroutine_address[co] = source
-	local tag = trace_source[source]
-	if tag then
-		trace_source[source] = nil
-		c.trace(tag, "request")
-		session_coroutine_tracetag[co] = tag
-	end
-	suspend(co, resume(co, session, source, p.unpack(msg, sz)))
+	-- Arguments are unpacked before a coroutine takes the request: if unpack
+	-- fails, dispatch_message still knows whom to answer with the error.
+	unanswered_session, unanswered_source = session, source
+	start_request(f, session, source, p.unpack(msg, sz))
 end
 
 function skynet.dispatch_message(...)
 	local succ, err = pcall(raw_dispatch_message, ...)
+	if not succ and unanswered_session then
+		answer_error(unanswered_source, unanswered_session, tostring(err))
+	end
+	unanswered_session = nil
 	if fork_queue.h > fork_queue.t then
 		running_thread = nil
 		if not succ then
