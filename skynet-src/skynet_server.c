@@ -459,6 +459,23 @@ skynet_queryname(struct skynet_context *ctx, const char *name) {
 	return 0;
 }
 
+/* Hands a message for another node (by handle, or by global name) to the
+ * harbor. sz carries the type in its high byte, as after filter_args. */
+static int
+send_remote(const char *name, uint32_t handle, uint32_t source, int session, void *data, size_t sz) {
+	struct remote_message *rmsg = skynet_malloc(sizeof(*rmsg));
+	memset(&rmsg->destination, 0, sizeof(rmsg->destination));
+	if (name)
+		snprintf(rmsg->destination.name, GLOBALNAME_LENGTH, "%s", name);
+	rmsg->destination.handle = handle;
+	rmsg->message = data;
+	rmsg->sz = sz & MESSAGE_TYPE_MASK;
+	rmsg->type = (int)(sz >> MESSAGE_TYPE_SHIFT);
+	if (skynet_harbor_send(rmsg, source, session))
+		return -1;
+	return session;
+}
+
 int
 skynet_send(struct skynet_context *ctx, uint32_t source, uint32_t destination, int type, int session,
 	void *data, size_t sz) {
@@ -479,17 +496,8 @@ skynet_send(struct skynet_context *ctx, uint32_t source, uint32_t destination, i
 		}
 		return session;
 	}
-	if (skynet_harbor_message_isremote(destination)) {
-		struct remote_message *rmsg = skynet_malloc(sizeof(*rmsg));
-		memset(&rmsg->destination, 0, sizeof(rmsg->destination));
-		rmsg->destination.handle = destination;
-		rmsg->message = data;
-		rmsg->sz = sz & MESSAGE_TYPE_MASK;
-		rmsg->type = (int)(sz >> MESSAGE_TYPE_SHIFT);
-		if (skynet_harbor_send(rmsg, source, session))
-			return -1;
-		return session;
-	}
+	if (skynet_harbor_message_isremote(destination))
+		return send_remote(NULL, destination, source, session, data, sz);
 	struct skynet_message smsg;
 	smsg.source = source;
 	smsg.session = session;
@@ -524,14 +532,5 @@ skynet_sendname(struct skynet_context *ctx, uint32_t source, const char *addr, i
 		return -2;
 	}
 	filter_args(ctx, type, &session, &data, &sz);
-	struct remote_message *rmsg = skynet_malloc(sizeof(*rmsg));
-	memset(&rmsg->destination, 0, sizeof(rmsg->destination));
-	snprintf(rmsg->destination.name, GLOBALNAME_LENGTH, "%s", addr);
-	rmsg->destination.handle = 0;
-	rmsg->message = data;
-	rmsg->sz = sz & MESSAGE_TYPE_MASK;
-	rmsg->type = (int)(sz >> MESSAGE_TYPE_SHIFT);
-	if (skynet_harbor_send(rmsg, source, session))
-		return -1;
-	return session;
+	return send_remote(addr, 0, source, session, data, sz);
 }
