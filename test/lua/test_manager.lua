@@ -15,9 +15,15 @@ T.case("forward_type proxies requests unchanged", function()
 	T.eq(b, 42)
 end)
 
-T.case("filter rewrites requests", function()
+T.case("filter sees and rewrites messages", function()
 	local f = skynet.newservice("t_filter")
-	T.eq(skynet.call(f, "lua", "value", 21), 42)
+	local cmd, x, seen = skynet.call(f, "lua", "value", 21)
+	T.eq(x, 21)
+	T.eq(seen, 1)
+	skynet.register_protocol { name = "text", id = skynet.PTYPE_TEXT, pack = skynet.pack, unpack = skynet.unpack }
+	cmd, x, seen = skynet.call(f, "text", "as text", 5)
+	T.eq(cmd, "as text", "text turned into lua")
+	T.eq(seen, 2)
 end)
 
 T.case("rawcall and rawsend", function()
