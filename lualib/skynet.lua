@@ -478,9 +478,10 @@ function skynet.start(start_func)
 end
 
 ----------------------------------------------------------------------------
--- The rest of the API (response, killthread, task, trace, request, stat...)
--- lives in skynet/ext.lua and is loaded the first time a service touches any
--- of it: an idle service then costs far less memory and starts faster.
+-- The rest of the API lives in two lazily loaded tiers: skynet/ext.lua
+-- (sleep, wait, fork, response, service lookup) and skynet/ext_rare.lua (exit,
+-- killthread, task, trace, request, stat...). An idle service loads neither,
+-- and costs far less memory and time to start.
 
 internal.c = c
 internal.proto = proto
@@ -514,7 +515,8 @@ setmetatable(skynet, {
 		local ext = require "skynet.ext"
 		setmetatable(t, nil)
 		ext(t, internal)
-		return rawget(t, key)
+		-- not rawget: the key may live in the next tier, which ext chains in
+		return t[key]
 	end,
 })
 
