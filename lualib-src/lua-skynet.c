@@ -71,6 +71,15 @@ dispatch_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_
 		const char *err = lua_tostring(L, -1);
 		skynet_error(ctx, "lua call [%x to :%x : %d msgsz = %zu] error : %s", source,
 			skynet_context_handle(ctx), session, sz, err ? err : "(not a string)");
+		/* skynet.lua's clean-up: answer the failed request, run pending forks. */
+		if (lua_getfield(L, LUA_REGISTRYINDEX, "skynet_after_error") == LUA_TFUNCTION) {
+			lua_pushvalue(L, -2);
+			if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+				err = lua_tostring(L, -1);
+				skynet_error(ctx, "lua call [%x to :%x : %d] error after error : %s", source,
+					skynet_context_handle(ctx), session, err ? err : "(not a string)");
+			}
+		}
 		lua_settop(L, 2);
 	}
 	return forward;

@@ -78,8 +78,11 @@ end
 local co_func = {}
 
 local function co_create(f)
-	local co = tremove(coroutine_pool)
-	if co == nil then
+	local n = #coroutine_pool
+	local co = coroutine_pool[n]
+	if co then
+		coroutine_pool[n] = nil
+	else
 		local function body(...)
 			local fn = co_func[co]
 			co_func[co] = nil
@@ -138,7 +141,7 @@ local function answer_error(address, session, why)
 end
 
 -- Called with the results of a resume: what the coroutine yielded, or its error.
-function suspend(co, result, command, ...)
+function suspend(co, result, command)
 	if not result then
 		local session = session_coroutine_id[co]
 		if session then
@@ -159,7 +162,10 @@ function suspend(co, result, command, ...)
 	end
 	if command == "SUSPEND" or command == "EXIT" then
 		-- Any coroutine giving control back is a chance to run woken sleepers.
-		return dispatch_wakeup()
+		if wakeup_queue[1] ~= nil then
+			return dispatch_wakeup()
+		end
+		return
 	elseif command == "QUIT" then
 		return
 	elseif command == "USER" then
@@ -338,7 +344,8 @@ local function start_request(f, session, source, ...)
 		c.trace(tag, "request")
 		session_coroutine_tracetag[co] = tag
 	end
-	return suspend(co, resume(co, session, source, ...))
+	running_thread = co
+	return suspend(co, coroutine_resume(co, session, source, ...))
 end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
@@ -381,41 +388,47 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	start_request(f, session, source, p.unpack(msg, sz))
 end
 
-function skynet.dispatch_message(...)
-	local succ, err = pcall(raw_dispatch_message, ...)
-	if not succ and unanswered_session then
-		answer_error(unanswered_source, unanswered_session, tostring(err))
-	end
-	unanswered_session = nil
-	if fork_queue.h > fork_queue.t then
-		running_thread = nil
-		if not succ then
-			error(tostring(err), 0)
-		end
-		return
-	end
-	while true do
-		if fork_queue.h > fork_queue.t then
-			fork_queue.h = 1
-			fork_queue.t = 0
-			break
-		end
+-- Runs every queued fork; returns the errors they raised, or nil.
+local function run_forks()
+	local err
+	while fork_queue.h <= fork_queue.t do
 		local h = fork_queue.h
 		local co = fork_queue[h]
 		fork_queue[h] = nil
 		fork_queue.h = h + 1
 		local ok, ferr = pcall(suspend, co, resume(co))
 		if not ok then
-			if succ then
-				succ, err = false, tostring(ferr)
-			else
-				err = tostring(err) .. "\n" .. tostring(ferr)
-			end
+			err = err and (err .. "\n" .. tostring(ferr)) or tostring(ferr)
+		end
+	end
+	fork_queue.h, fork_queue.t = 1, 0
+	running_thread = nil
+	return err
+end
+
+-- No pcall here, on the path of every message: an error goes up to the C
+-- callback (skynet.core), which logs it and then calls skynet_after_error.
+function skynet.dispatch_message(prototype, msg, sz, session, source)
+	raw_dispatch_message(prototype, msg, sz, session, source)
+	if fork_queue.h <= fork_queue.t then
+		local err = run_forks()
+		if err then
+			error(err, 0)
 		end
 	end
 	running_thread = nil
-	if not succ then
-		error(tostring(err), 0)
+end
+
+-- After dispatch_message raised: answer a request that failed before any
+-- coroutine owned it, and run the forks queued before the error.
+debug.getregistry().skynet_after_error = function(err)
+	if unanswered_session then
+		answer_error(unanswered_source, unanswered_session, tostring(err))
+		unanswered_session = nil
+	end
+	local ferr = run_forks()
+	if ferr then
+		error(ferr, 0)
 	end
 end
 
