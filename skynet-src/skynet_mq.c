@@ -159,9 +159,9 @@ mq_overload(struct message_queue *q) {
 	return n;
 }
 
-int
-mq_push(struct message_queue *q, struct skynet_message *message) {
-	int linked = 0;
+static int
+push(struct message_queue *q, struct skynet_message *message, int link) {
+	int runnable = 0;
 	int len;
 	spinlock_lock(&q->lock);
 	q->ring[q->tail] = *message;
@@ -175,11 +175,35 @@ mq_push(struct message_queue *q, struct skynet_message *message) {
 	}
 	if (!q->in_global) {
 		q->in_global = 1;
-		mq_global_push(q);
-		linked = 1;
+		if (link)
+			mq_global_push(q);
+		runnable = 1;
 	}
 	spinlock_unlock(&q->lock);
-	return linked;
+	return runnable;
+}
+
+int
+mq_push(struct message_queue *q, struct skynet_message *message) {
+	return push(q, message, 1);
+}
+
+int
+mq_push_claim(struct message_queue *q, struct skynet_message *message) {
+	return push(q, message, 0);
+}
+
+int
+mq_park(struct message_queue *q) {
+	int parked;
+	spinlock_lock(&q->lock);
+	parked = q->head == q->tail;
+	if (parked) {
+		q->in_global = 0;
+		q->overload_threshold = MQ_OVERLOAD_THRESHOLD;
+	}
+	spinlock_unlock(&q->lock);
+	return parked;
 }
 
 int

@@ -42,6 +42,13 @@ int mq_overload(struct message_queue *q);
 
 /* Returns 1 if this push linked an idle queue into the global queue. */
 int mq_push(struct message_queue *q, struct skynet_message *message);
+/* Like mq_push, but an idle queue is only claimed (flagged in-global), not
+ * linked: on 1 the caller must schedule it, with mq_global_push or by running
+ * it itself. Lets the scheduler keep a woken service on the waking worker. */
+int mq_push_claim(struct message_queue *q, struct skynet_message *message);
+/* For the worker holding q: if q is empty, clear its in-global flag (the next
+ * push makes it runnable again) and return 1; else 0 and q stays runnable. */
+int mq_park(struct message_queue *q);
 /* Returns 0 and fills *message, or 1 if the queue is empty (and unlinks it). */
 int mq_pop(struct message_queue *q, struct skynet_message *message);
 

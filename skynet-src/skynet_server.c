@@ -45,7 +45,7 @@ struct skynet_context {
 struct server_state {
 	ATOM_INT total;
 	ATOM_INT aborting;
-	skynet_wakeup_fn wakeup;
+	skynet_schedule_fn schedule;
 	bool profile;
 };
 
@@ -126,10 +126,10 @@ filter_args(struct skynet_context *ctx, int type, int *session, void **data, siz
 }
 
 void
-skynet_server_init(int harbor, int profile, skynet_wakeup_fn wakeup) {
+skynet_server_init(int harbor, int profile, skynet_schedule_fn schedule) {
 	ATOM_INIT(&S.total, 0);
 	ATOM_INIT(&S.aborting, 0);
-	S.wakeup = wakeup;
+	S.schedule = schedule;
 	S.profile = profile != 0;
 	handle_init(harbor, context_retain);
 }
@@ -227,8 +227,8 @@ skynet_context_new(const char *name, const char *param) {
 		struct skynet_context *ret = skynet_context_release(ctx);
 		if (ret)
 			ret->init = true;
-		if (mq_global_push(queue) && S.wakeup)
-			S.wakeup();
+		/* The queue was created flagged in-global: link it now. */
+		S.schedule(queue);
 		if (ret)
 			skynet_error(ret, "LAUNCH %s %s", name, param ? param : "");
 		return ret;
@@ -286,8 +286,8 @@ skynet_context_push(uint32_t handle, struct skynet_message *message) {
 	struct skynet_context *ctx = handle_grab(handle);
 	if (ctx == NULL)
 		return -1;
-	if (mq_push(ctx->queue, message) && S.wakeup)
-		S.wakeup();
+	if (mq_push_claim(ctx->queue, message))
+		S.schedule(ctx->queue);
 	skynet_context_release(ctx);
 	return 0;
 }
@@ -300,8 +300,8 @@ skynet_context_send(struct skynet_context *ctx, void *msg, size_t sz, uint32_t s
 	smsg.session = session;
 	smsg.data = msg;
 	smsg.sz = sz | ((size_t)type << MESSAGE_TYPE_SHIFT);
-	if (mq_push(ctx->queue, &smsg) && S.wakeup)
-		S.wakeup();
+	if (mq_push_claim(ctx->queue, &smsg))
+		S.schedule(ctx->queue);
 }
 
 void
@@ -335,7 +335,8 @@ skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
 #define DISPATCH_ROUNDS 64
 
 struct message_queue *
-skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue *q, int weight) {
+skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue *q, int weight,
+	struct message_queue *_Atomic *next) {
 	if (q == NULL) {
 		q = mq_global_pop();
 		if (q == NULL)
@@ -372,9 +373,17 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 				dispatch_message(ctx, &msg);
 			skynet_monitor_trigger(sm, 0, 0);
 		}
-		/* Another service waiting gets this worker; otherwise stay on this
-		 * queue with the context still held: no handle-table lock per batch,
-		 * and the service stays hot in this core's cache. */
+		/* A service this one just woke runs next on this worker (the caller
+		 * takes it from the slot); another service waiting gets this worker;
+		 * otherwise stay on this queue with the context still held: no
+		 * handle-table lock per batch, and the service stays hot in cache. */
+		if (next && atomic_load_explicit(next, memory_order_relaxed)) {
+			if (mq_park(q)) {
+				skynet_context_release(ctx);
+				return NULL;
+			}
+			break;
+		}
 		struct message_queue *nq = mq_global_pop();
 		if (nq) {
 			mq_global_push(q);

@@ -30,9 +30,11 @@ int skynet_context_total(void);
 void skynet_context_endless(uint32_t handle);
 
 /* Dispatch one batch from the next busy queue. q is the queue this worker took
- * last time (or NULL); returns the queue to try next time, NULL when idle. */
+ * last time (or NULL); returns the queue to try next time, NULL when idle.
+ * While *next (the worker's run-next slot, may be NULL) holds a queue, the
+ * current one is not kept past its batch. */
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
-	struct message_queue *q, int weight);
+	struct message_queue *q, int weight, struct message_queue *_Atomic *next);
 /* Dispatch everything queued for ctx on the calling thread (logger at shutdown).
  * Only for a queue that is not in the global list. */
 void skynet_context_dispatchall(struct skynet_context *ctx);
@@ -57,9 +59,10 @@ uint64_t skynet_context_cpu_running(struct skynet_context *);
 FILE *skynet_context_swaplog(struct skynet_context *, FILE *);
 void skynet_context_signal(struct skynet_context *, int sig);
 
-/* Called when a service queue becomes busy: wakes an idle worker if none is free. */
-typedef void (*skynet_wakeup_fn)(void);
-void skynet_server_init(int harbor, int profile, skynet_wakeup_fn wakeup);
+/* Called with a service queue that just became runnable (claimed, not yet in
+ * the global queue): the scheduler links it or keeps it for the calling worker. */
+typedef void (*skynet_schedule_fn)(struct message_queue *q);
+void skynet_server_init(int harbor, int profile, skynet_schedule_fn schedule);
 /* After the workers stopped: dispatch what is left for keep (the logger) on this
  * thread, then free every queue still in the global queue. */
 void skynet_server_drain(uint32_t keep);

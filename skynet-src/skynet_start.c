@@ -5,6 +5,13 @@
  * a condition variable; a queue that becomes busy wakes a sleeper only when no
  * worker is spinning, so the message hot path rarely pays a futex wake.
  *
+ * Run-next slot: a service woken by a worker (the callee of a call, the caller
+ * of a response) goes into that worker's private slot and runs there as soon
+ * as the current message is done, so a call and its answer stay on one core
+ * instead of bouncing between two. Idle workers steal a slot left untaken for
+ * RUNNEXT_GRACE_NS, and the timer thread moves one untaken for 1 ms (its
+ * worker is in a long message and the others sleep) to the global queue.
+ *
  * Shutdown (SIGINT/SIGTERM, ABORT, or no service left): the timer thread retires
  * every service but the logger, waits for them to be released, then stops the
  * other threads. After the joins the logger's backlog is written out on the main
@@ -32,12 +39,21 @@
 #include <unistd.h>
 
 #define SPIN_NS 50000           /* how long an idle worker spins before sleeping */
+#define RUNNEXT_GRACE_NS 20000  /* a spinning worker steals a run-next slot this old */
+#define RUNNEXT_STALE_NS 1000000 /* the timer thread requeues one this old */
 #define SHUTDOWN_GRACE_CS 1000  /* services still busy after 10 s are abandoned */
 #define MONITOR_PERIOD_S 5
+
+struct worker_slot {
+	struct message_queue *_Atomic next;
+	_Atomic uint64_t since;
+	char pad[48]; /* one cache line per slot */
+};
 
 struct node {
 	int count;
 	struct skynet_monitor **m;
+	struct worker_slot *slot;
 	pthread_mutex_t mutex;
 	pthread_cond_t cond;
 	atomic_int sleeping;
@@ -53,6 +69,7 @@ struct worker_parm {
 };
 
 static struct node *N;
+static __thread struct worker_slot *current_slot;
 static volatile sig_atomic_t SIG_TERM = 0;
 static volatile sig_atomic_t SIG_HUP = 0;
 
@@ -92,6 +109,48 @@ wakeup(void) {
 	}
 }
 
+/* A queue just became runnable. On a worker, keep it for this worker (a queue
+ * already waiting there goes to the global queue); elsewhere (socket, timer,
+ * main thread) link it into the global queue. */
+static void
+schedule(struct message_queue *q) {
+	struct worker_slot *slot = current_slot;
+	if (slot) {
+		atomic_store_explicit(&slot->since, timer_hpc(), memory_order_relaxed);
+		q = atomic_exchange(&slot->next, q);
+		if (q == NULL)
+			return;
+	}
+	mq_global_push(q);
+	wakeup();
+}
+
+/* Moves a slot's queue to the global queue; 1 if there was one. */
+static int
+requeue_slot(struct worker_slot *slot) {
+	struct message_queue *q = atomic_exchange(&slot->next, NULL);
+	if (q == NULL)
+		return 0;
+	mq_global_push(q);
+	return 1;
+}
+
+/* Another worker's slot left untaken for older_than ns: move it to the global
+ * queue. Returns 1 if one was moved. */
+static int
+steal_stale(struct node *n, struct worker_slot *self, uint64_t older_than) {
+	uint64_t now = timer_hpc();
+	for (int i = 0; i < n->count; i++) {
+		struct worker_slot *slot = &n->slot[i];
+		if (slot == self || atomic_load_explicit(&slot->next, memory_order_relaxed) == NULL)
+			continue;
+		if (now - atomic_load_explicit(&slot->since, memory_order_relaxed) >= older_than &&
+			requeue_slot(slot))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 timer_expired(uint32_t handle, int session) {
 	struct skynet_message msg;
@@ -115,6 +174,8 @@ spin_for_work(struct node *n) {
 			}
 			__builtin_ia32_pause();
 		}
+		if (!found && steal_stale(n, current_slot, RUNNEXT_GRACE_NS))
+			found = true;
 	} while (!found && timer_hpc() < until);
 	atomic_fetch_sub(&n->spinning, 1);
 	return found;
@@ -137,17 +198,29 @@ thread_worker(void *p) {
 	struct worker_parm *wp = p;
 	struct node *n = wp->n;
 	struct skynet_monitor *sm = n->m[wp->id];
+	struct worker_slot *slot = &n->slot[wp->id];
 	struct message_queue *q = NULL;
+	current_slot = slot;
 	while (!atomic_load_explicit(&n->quit, memory_order_relaxed)) {
-		q = skynet_context_message_dispatch(sm, q, wp->weight);
+		q = skynet_context_message_dispatch(sm, q, wp->weight, &slot->next);
+		struct message_queue *next = atomic_exchange(&slot->next, NULL);
+		if (next) {
+			if (q) {
+				mq_global_push(q);
+				wakeup();
+			}
+			q = next;
+		}
 		if (q)
 			continue;
 		if (!spin_for_work(n))
 			sleep_for_work(n);
 	}
-	/* The queue we were holding is in no list: give it back so it is released. */
+	current_slot = NULL;
+	/* Queues held here are in no list: give them back so they are released. */
 	if (q)
 		mq_global_push(q);
+	requeue_slot(slot);
 	return NULL;
 }
 
@@ -208,6 +281,9 @@ thread_timer(void *p) {
 			skynet_error(NULL, "shutdown: no service left");
 			break;
 		}
+		/* A slot untaken for long: its worker is in a long message. */
+		while (steal_stale(n, NULL, RUNNEXT_STALE_NS))
+			wakeup();
 		/* Safety net against a lost wakeup: work waiting while everyone sleeps. */
 		if (mq_global_length() > 0 && atomic_load(&n->sleeping) == n->count)
 			wakeup();
@@ -253,6 +329,7 @@ node_new(int workers) {
 	struct node *n = skynet_calloc(1, sizeof(*n));
 	n->count = workers;
 	n->m = skynet_malloc(sizeof(*n->m) * (size_t)workers);
+	n->slot = skynet_calloc((size_t)workers, sizeof(*n->slot));
 	for (int i = 0; i < workers; i++)
 		n->m[i] = skynet_monitor_new();
 	pthread_mutex_init(&n->mutex, NULL);
@@ -265,6 +342,7 @@ node_free(struct node *n) {
 	for (int i = 0; i < n->count; i++)
 		skynet_monitor_delete(n->m[i]);
 	skynet_free(n->m);
+	skynet_free(n->slot);
 	pthread_mutex_destroy(&n->mutex);
 	pthread_cond_destroy(&n->cond);
 	skynet_free(n);
@@ -302,7 +380,7 @@ skynet_start(struct skynet_config *config) {
 		return 1;
 	N = node_new(config->thread);
 	skynet_harbor_init(config->harbor);
-	skynet_server_init(config->harbor, config->profile, wakeup);
+	skynet_server_init(config->harbor, config->profile, schedule);
 	mq_global_init();
 	skynet_module_init(config->module_path);
 	timer_init(timer_expired);
