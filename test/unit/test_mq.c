@@ -107,6 +107,33 @@ test_in_global(void) {
 	mq_global_exit();
 }
 
+/* mq_push_claim makes an idle queue runnable without linking it (the caller
+ * schedules it); mq_park gives an empty held queue back to idle. */
+static void
+test_claim_park(void) {
+	mq_global_init();
+	struct message_queue *q = mq_create(4);
+	struct skynet_message m = msg(0, 1);
+	CHECK(mq_pop(q, &m) == 1); /* idle */
+	CHECK(mq_push_claim(q, &m) == 1);
+	CHECK(mq_global_length() == 0);
+	CHECK(mq_push_claim(q, &m) == 0); /* already runnable */
+	CHECK(mq_push(q, &m) == 0);       /* and not linked by a plain push either */
+	CHECK(mq_global_length() == 0);
+	CHECK(mq_park(q) == 0);           /* not empty: stays runnable */
+	for (int i = 0; i < 3; i++)
+		CHECK(mq_pop(q, &m) == 0);
+	CHECK(mq_park(q) == 1);           /* empty: idle again */
+	CHECK(mq_push_claim(q, &m) == 1);
+	CHECK(mq_pop(q, &m) == 0);
+	CHECK(mq_park(q) == 1);
+	CHECK(mq_push(q, &m) == 1);       /* idle: a plain push links it */
+	CHECK(mq_global_pop() == q);
+	mq_mark_release(q);
+	mq_release(q, NULL, NULL);
+	mq_global_exit();
+}
+
 static void
 test_overload(void) {
 	struct message_queue *q = mq_create(4);
@@ -264,6 +291,7 @@ main(void) {
 	RUN(test_fifo);
 	RUN(test_growth);
 	RUN(test_in_global);
+	RUN(test_claim_park);
 	RUN(test_overload);
 	RUN(test_global_order);
 	RUN(test_threads);
