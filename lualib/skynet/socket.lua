@@ -307,6 +307,25 @@ end
 
 -- read(id, n) -> n bytes | false, rest. read(id) -> whatever is buffered
 -- (waiting for at least one byte) | false, "".
+-- take(buffer, pool, arg) from what is buffered; if that is not there yet and
+-- the socket is open, wait until `want` is satisfied and take again. On close:
+-- false and whatever was left.
+local function take_or_wait(s, want, take, arg)
+	local r = take(s.buffer, pool, arg)
+	if r then
+		return r
+	end
+	if s.connected then
+		s.want = want
+		suspend(s)
+		r = take(s.buffer, pool, arg)
+		if r then
+			return r
+		end
+	end
+	return false, driver.readall(s.buffer, pool)
+end
+
 function socket.read(id, n)
 	local s = get(id)
 	if n == nil then
@@ -326,20 +345,7 @@ function socket.read(id, n)
 		return false, r
 	end
 	assert(type(n) == "number" and n >= 0, "socket.read: size must be a non-negative number")
-	local r = driver.pop(s.buffer, pool, n)
-	if r then
-		return r
-	end
-	if not s.connected then
-		return false, driver.readall(s.buffer, pool)
-	end
-	s.want = n
-	suspend(s)
-	r = driver.pop(s.buffer, pool, n)
-	if r then
-		return r
-	end
-	return false, driver.readall(s.buffer, pool)
+	return take_or_wait(s, n, driver.pop, n)
 end
 
 -- Everything until the peer closes.
@@ -356,21 +362,7 @@ end
 function socket.readline(id, sep)
 	sep = sep or "\n"
 	assert(type(sep) == "string" and #sep > 0, "socket.readline: separator must be a non-empty string")
-	local s = get(id)
-	local r = driver.readline(s.buffer, pool, sep)
-	if r then
-		return r
-	end
-	if not s.connected then
-		return false, driver.readall(s.buffer, pool)
-	end
-	s.want = sep
-	suspend(s)
-	r = driver.readline(s.buffer, pool, sep)
-	if r then
-		return r
-	end
-	return false, driver.readall(s.buffer, pool)
+	return take_or_wait(get(id), sep, driver.readline, sep)
 end
 
 -- Waits until something is buffered or the socket closes; true if still open.
