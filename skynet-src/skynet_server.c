@@ -13,6 +13,7 @@
 #include "skynet_module.h"
 #include "skynet_monitor.h"
 #include "skynet_mq.h"
+#include "skynet_socket.h"
 #include "skynet_timer.h"
 
 #include "atomic.h"
@@ -75,6 +76,10 @@ static void
 drop_message(struct skynet_message *msg, void *ud) {
 	uint32_t self = *(uint32_t *)ud;
 	int type = (int)(msg->sz >> MESSAGE_TYPE_SHIFT);
+	/* A socket event owns a second buffer (the bytes read). */
+	if (type == PTYPE_SOCKET && msg->data &&
+		(msg->sz & MESSAGE_TYPE_MASK) >= sizeof(struct skynet_socket_message))
+		skynet_free(((struct skynet_socket_message *)msg->data)->buffer);
 	skynet_free(msg->data);
 	if (msg->session != 0 && msg->source != 0 && type != PTYPE_RESPONSE && type != PTYPE_ERROR)
 		skynet_send(NULL, self, msg->source, PTYPE_ERROR, msg->session, NULL, 0);

@@ -69,6 +69,11 @@ function command.busy(seconds)
 	end
 end
 
+-- Becomes the owner of socket fd (its events now queue here, unread).
+function command.adopt(fd)
+	require("skynet.socketdriver").start(fd)
+end
+
 function command.exit()
 	skynet.exit()
 end
