@@ -403,8 +403,8 @@ function socket.close(id)
 	end
 end
 
--- Closes without waiting for the report (or forgets a socket close raced).
-function socket.close_fd(id)
+-- Drops our record of id and wakes its reader (which then sees it closed).
+local function forget(id)
 	local s = sockets[id]
 	if s then
 		sockets[id] = nil
@@ -412,6 +412,11 @@ function socket.close_fd(id)
 		s.closed = true
 		wakeup(s)
 	end
+end
+
+-- Closes without waiting for the report (or forgets a socket close raced).
+function socket.close_fd(id)
+	forget(id)
 	driver.close(id)
 end
 
@@ -421,15 +426,7 @@ function socket.shutdown(id)
 end
 
 -- Forgets the socket without closing it (another service will start() it).
-function socket.abandon(id)
-	local s = sockets[id]
-	if s then
-		sockets[id] = nil
-		s.connected = false
-		s.closed = true
-		wakeup(s)
-	end
-end
+socket.abandon = forget
 
 function socket.invalid(id)
 	return sockets[id] == nil
