@@ -57,17 +57,6 @@ skynet_strdup(const char *str) {
 	return p;
 }
 
-void *
-skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-	(void)ud;
-	(void)osize;
-	if (nsize == 0) {
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, nsize);
-}
-
 #ifndef NOJEMALLOC
 
 static size_t
@@ -91,11 +80,3 @@ size_t malloc_allocated(void) { return mallinfo2().uordblks; }
 size_t malloc_resident(void) { return mallinfo2().arena; }
 
 #endif
-
-char *
-malloc_stats_text(void) {
-	char *buf = skynet_malloc(128);
-	snprintf(buf, 128, "allocated %zu bytes, resident %zu bytes",
-		malloc_allocated(), malloc_resident());
-	return buf;
-}

@@ -11,13 +11,9 @@ void *skynet_calloc(size_t nmemb, size_t size);
 void *skynet_realloc(void *ptr, size_t size);
 void skynet_free(void *ptr);
 char *skynet_strdup(const char *str);
-/* lua_Alloc-shaped allocator for Lua states that do not keep their own accounting. */
-void *skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* Process-wide statistics from the allocator (bytes). Returns 0 when unavailable. */
 size_t malloc_allocated(void);
 size_t malloc_resident(void);
-/* Human readable allocator statistics, for the MEM debug command; caller frees. */
-char *malloc_stats_text(void);
 
 #endif

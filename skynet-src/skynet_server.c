@@ -140,11 +140,6 @@ skynet_server_init(int harbor, int profile, skynet_schedule_fn schedule) {
 }
 
 void
-skynet_server_set_profile(int on) {
-	S.profile = on != 0;
-}
-
-void
 skynet_server_exit(void) {
 	handle_exit();
 }

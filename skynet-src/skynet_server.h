@@ -45,7 +45,6 @@ int handle_retire(uint32_t handle);
 void skynet_server_retire_all(uint32_t keep);
 /* Stop the node; failed != 0 makes the process exit with status 1. */
 void skynet_server_abort(int failed);
-void skynet_server_set_profile(int on);
 
 /* For the monitor and snlua: was this service flagged as stuck? Clears the flag. */
 int skynet_context_take_endless(struct skynet_context *);
