@@ -133,10 +133,14 @@ return function(skynet, I)
 		return I.session_coroutine_tracetag[I.running()]
 	end
 
+	-- While on, every skynet.timeout callback runs with a trace tag naming
+	-- where the timeout was set. Off restores the plain timeout.
+	local plain_timeout
 	function skynet.trace_timeout(on)
-		trace_timeout = on
-		local timeout = skynet.timeout
+		plain_timeout = plain_timeout or skynet.timeout
+		trace_timeout = on and true or false
 		if on then
+			local timeout = plain_timeout
 			skynet.timeout = function(ti, func)
 				local tag = string.format("timeout %s", traceback(nil, nil, 2))
 				return timeout(ti, function()
@@ -144,6 +148,8 @@ return function(skynet, I)
 					func()
 				end)
 			end
+		else
+			skynet.timeout = plain_timeout
 		end
 		return trace_timeout
 	end

@@ -84,6 +84,61 @@ T.case("debug INFO, LINK and TERM", function()
 	T.eq(linked[1], false)
 end)
 
+T.case("debug GC, TASK, UNIQTASK, EXIT", function()
+	local p = skynet.newservice("t_peer")
+	skynet.fork(function() pcall(skynet.call, p, "lua", "block") end)
+	skynet.fork(function() pcall(skynet.call, p, "lua", "sleep", 500) end)
+	skynet.sleep(2)
+	T.ok(skynet.call(p, "debug", "GC") > 0, "GC returns the heap size")
+	local tasks = skynet.call(p, "debug", "TASK")
+	local n = 0
+	for _, tb in pairs(tasks) do
+		n = n + 1
+		T.ok(string.find(tb, "stack traceback", 1, true), "a traceback")
+	end
+	T.eq(n, 2, "two suspended tasks (block, sleep)")
+	local uniq = skynet.call(p, "debug", "UNIQTASK")
+	local groups = 0
+	for _, count in pairs(uniq) do
+		groups = groups + 1
+		T.eq(count, 1)
+	end
+	T.eq(groups, 2)
+	skynet.send(p, "debug", "EXIT")
+	skynet.sleep(5)
+	T.raises("invalid address", skynet.call, p, "lua", "echo", 1)
+end)
+
+T.case("uniqtask and trace_timeout in this service", function()
+	local co = coroutine.running()
+	for _ = 1, 3 do
+		skynet.fork(function() skynet.wait() end)
+	end
+	skynet.yield()
+	local uniq = skynet.uniqtask()
+	local total = 0
+	for _, count in pairs(uniq) do
+		total = total + count
+	end
+	T.ok(total >= 3, "the three waiting forks are counted")
+	skynet.trace_timeout(true)
+	local tag
+	skynet.timeout(1, function()
+		tag = skynet.tracetag()
+		skynet.wakeup(co)
+	end)
+	skynet.wait(co)
+	T.ok(tag and string.find(tag, "timeout", 1, true), "timeout carries its trace tag")
+	skynet.trace_timeout(false)
+	tag = "unset"
+	skynet.timeout(1, function()
+		tag = skynet.tracetag()
+		skynet.wakeup(co)
+	end)
+	skynet.wait(co)
+	T.eq(tag, nil, "off again: no tag")
+end)
+
 T.case("queryservice waits for the launch", function()
 	local got
 	skynet.fork(function() got = skynet.queryservice("t_ticker") end)
