@@ -144,8 +144,11 @@ return function(skynet, I)
 			skynet.timeout = function(ti, func)
 				local tag = string.format("timeout %s", traceback(nil, nil, 2))
 				return timeout(ti, function()
-					I.session_coroutine_tracetag[I.running()] = tag
+					-- The coroutine goes back to the pool after func: untag it.
+					local co = I.running()
+					I.session_coroutine_tracetag[co] = tag
 					func()
+					I.session_coroutine_tracetag[co] = nil
 				end)
 			end
 		else
