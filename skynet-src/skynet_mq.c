@@ -99,6 +99,10 @@ mq_global_push(struct message_queue *q) {
 struct message_queue *
 mq_global_pop(void) {
 	struct message_queue *q;
+	/* Workers ask after every batch; most of the time there is nothing, and
+	 * the lock's cache line need not move. A push racing this is seen next time. */
+	if (atomic_load_explicit(&G.length, memory_order_relaxed) == 0)
+		return NULL;
 	spinlock_lock(&G.lock);
 	q = G.head;
 	if (q) {
