@@ -34,10 +34,9 @@ skynet.start(function()
 	must("datacenterd", pcall(skynet.newservice, "datacenterd"))
 	must("service_mgr", pcall(skynet.newservice, "service_mgr"))
 
+	-- A node whose start service failed has no game in it: stop, with an
+	-- error status, rather than run empty.
 	local start = skynet.getenv "start" or "main"
-	local ok, err = pcall(skynet.newservice, start)
-	if not ok then
-		skynet.error("bootstrap: the start service '" .. start .. "' failed: " .. tostring(err))
-	end
+	must("the start service '" .. start .. "'", pcall(skynet.newservice, start))
 	skynet.exit()
 end)

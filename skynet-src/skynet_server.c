@@ -233,7 +233,10 @@ skynet_context_new(const char *name, const char *param) {
 			skynet_error(ret, "LAUNCH %s %s", name, param ? param : "");
 		return ret;
 	}
-	skynet_error(ctx, "error: launch %s %s FAILED", name, param ? param : "");
+	/* Without a logger yet (the logger itself failed) the module has said why
+	 * on stderr; one line is enough. */
+	if (handle_findname("logger"))
+		skynet_error(ctx, "error: launch %s %s FAILED", name, param ? param : "");
 	uint32_t handle = ctx->handle;
 	skynet_context_release(ctx);
 	handle_retire(handle);

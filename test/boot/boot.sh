@@ -35,6 +35,8 @@ boot_config_errors() {
 	expect_config_error "parse error names the line" "$(printf 'thread = 2\nthis line has no equals sign\n')" ":2:"
 	expect_config_error "undefined variable" 'start = ${NO_SUCH_VARIABLE_HERE}' "NO_SUCH_VARIABLE_HERE"
 	expect_config_error "unknown C service" "$(printf 'cpath = %s/cservice/?.so\nbootstrap = nosuchservice arg' "$OUT")" "nosuchservice"
+	expect_config_error "log file in a missing folder" "$(printf 'cpath = %s/cservice/?.so\nlogger = %s/no/such/dir/x.log' "$OUT" "$TMP")" "can't open log file"
+	expect_config_error "start service missing" "$(printf 'cpath = %s/cservice/?.so\nlualoader = %s/lualib/loader.lua\nluaservice = %s/service/?.lua\nlua_path = %s/lualib/?.lua\nlua_cpath = %s/luaclib/?.so\nstart = no_such_game_service' "$OUT" "$ROOT" "$ROOT" "$ROOT" "$OUT")" "stopped on an error"
 	expect_config_error "unknown logger service" "$(printf 'cpath = %s/cservice/?.so\nlogservice = nosuchlogger' "$OUT")" "nosuchlogger"
 }
 
