@@ -76,7 +76,11 @@ sc_fill(struct sc_pipe *p) {
 
 int
 sc_next(struct sc_pipe *p, struct sc_request *req) {
-	for (int tries = 0; tries < 2; tries++) {
+	/* Parse whatever is buffered; read the pipe only when no whole request is
+	 * left, and parse again after any read that brought bytes. Returning 0 with
+	 * bytes still unparsed would strand a request: the pipe would be empty and
+	 * epoll silent until some other request arrived. */
+	for (;;) {
 		size_t avail = p->end - p->start;
 		if (avail >= sizeof(uint16_t)) {
 			uint16_t len;
@@ -89,7 +93,9 @@ sc_next(struct sc_pipe *p, struct sc_request *req) {
 				return 1;
 			}
 		}
+		size_t before = p->end - p->start;
 		sc_fill(p);
+		if (p->end - p->start == before)
+			return 0;
 	}
-	return 0;
 }
