@@ -142,7 +142,8 @@ run_echo() {
 	fi
 	local r
 	for r in $(seq 1 "$RUNS"); do
-		local port=$((20000 + RANDOM % 20000))
+		# Below the ephemeral range (32768+), where client sockets could hold it.
+		local port=$((21000 + RANDOM % 10000))
 		local cfg log pid i out rt
 		cfg=$(write_config "$name.$r" "bench_echo" "bench_port = $port")
 		log="$TMP/$name.$r.log"
