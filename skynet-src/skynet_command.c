@@ -136,11 +136,11 @@ cmd_launch(struct skynet_context *ctx, const char *param) {
 	char *mod = strsep(&args, " \t\r\n");
 	if (args)
 		args += strspn(args, " \t\r\n");
-	struct skynet_context *inst = skynet_context_new(mod, args);
+	uint32_t handle = skynet_context_new(mod, args);
 	skynet_free(tmp);
-	if (inst == NULL)
+	if (handle == 0)
 		return NULL;
-	return result_handle(ctx, skynet_context_handle(inst));
+	return result_handle(ctx, handle);
 }
 
 static const char *

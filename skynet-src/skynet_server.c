@@ -189,18 +189,18 @@ skynet_context_total(void) {
 	return ATOM_LOAD(&S.total);
 }
 
-struct skynet_context *
+uint32_t
 skynet_context_new(const char *name, const char *param) {
 	const char *err = NULL;
 	struct skynet_module *mod = skynet_module_query(name, &err);
 	if (mod == NULL) {
 		skynet_error(NULL, "error: launch %s failed: %s", name, err ? err : "unknown module");
-		return NULL;
+		return 0;
 	}
 	void *inst = skynet_module_instance_create(mod);
 	if (inst == NULL) {
 		skynet_error(NULL, "error: launch %s failed: %s_create returned NULL", name, name);
-		return NULL;
+		return 0;
 	}
 	struct skynet_context *ctx = skynet_calloc(1, sizeof(*ctx));
 	ctx->mod = mod;
@@ -215,7 +215,7 @@ skynet_context_new(const char *name, const char *param) {
 		ATOM_FDEC(&S.total);
 		skynet_module_instance_release(mod, inst);
 		skynet_free(ctx);
-		return NULL;
+		return 0;
 	}
 	struct message_queue *queue = ctx->queue = mq_create(ctx->handle);
 
@@ -223,25 +223,26 @@ skynet_context_new(const char *name, const char *param) {
 	current_handle = ctx->handle;
 	int r = skynet_module_instance_init(mod, inst, ctx, param);
 	current_handle = saved;
+	uint32_t handle = ctx->handle;
 	if (r == 0) {
-		struct skynet_context *ret = skynet_context_release(ctx);
-		if (ret)
-			ret->init = true;
+		/* Everything that touches ctx happens while init's reference is held:
+		 * once it is dropped, the service may already have run and exited on
+		 * another worker. The caller gets the handle, never the pointer. */
+		ctx->init = true;
+		skynet_error(ctx, "LAUNCH %s %s", name, param ? param : "");
 		/* The queue was created flagged in-global: link it now. */
 		S.schedule(queue);
-		if (ret)
-			skynet_error(ret, "LAUNCH %s %s", name, param ? param : "");
-		return ret;
+		skynet_context_release(ctx);
+		return handle;
 	}
 	/* Without a logger yet (the logger itself failed) the module has said why
 	 * on stderr; one line is enough. */
 	if (handle_findname("logger"))
 		skynet_error(ctx, "error: launch %s %s FAILED", name, param ? param : "");
-	uint32_t handle = ctx->handle;
 	skynet_context_release(ctx);
 	handle_retire(handle);
 	mq_release(queue, drop_message, &handle);
-	return NULL;
+	return 0;
 }
 
 void

@@ -11,8 +11,10 @@ struct skynet_message;
 struct skynet_monitor;
 struct message_queue;
 
-/* Creates and initialises a service; NULL (and a logged reason) on failure. */
-struct skynet_context *skynet_context_new(const char *name, const char *param);
+/* Creates and initialises a service; returns its handle, or 0 (and a logged
+ * reason) on failure. The handle, not a pointer: the service may have exited
+ * by the time this returns. */
+uint32_t skynet_context_new(const char *name, const char *param);
 void skynet_context_grab(struct skynet_context *);
 /* Drops a reference; returns NULL when this freed the context. */
 struct skynet_context *skynet_context_release(struct skynet_context *);

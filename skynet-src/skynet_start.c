@@ -387,11 +387,11 @@ skynet_start(struct skynet_config *config) {
 	skynet_socket_init();
 
 	int status = 0;
-	struct skynet_context *logger = skynet_context_new(config->logservice, config->logger);
-	if (logger == NULL) {
+	uint32_t logger = skynet_context_new(config->logservice, config->logger);
+	if (logger == 0) {
 		status = 1; /* skynet_error has said why, on stderr */
 	} else {
-		N->logger = skynet_context_handle(logger);
+		N->logger = logger;
 		handle_bindname(N->logger, "logger");
 		if (launch_bootstrap(config->bootstrap)) {
 			skynet_error(NULL, "bootstrap error: can't launch \"%s\"", config->bootstrap);
