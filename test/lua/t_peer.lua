@@ -63,9 +63,24 @@ function command.loop()
 	end
 end
 
+-- Holds the service's worker (nothing else of this service runs) for a
+-- wall-clock time.
 function command.busy(seconds)
-	local t = os.clock()
-	while os.clock() - t < seconds do
+	local deadline = skynet.hpc() + seconds * 1e9
+	while skynet.hpc() < deadline do
+	end
+end
+
+-- Holds the worker until the file at path exists (at most max_seconds): the
+-- test decides when the service may go on, whatever the machine's load.
+function command.busy_until(path, max_seconds)
+	local deadline = skynet.hpc() + (max_seconds or 10) * 1e9
+	while skynet.hpc() < deadline do
+		local f = io.open(path)
+		if f then
+			f:close()
+			return
+		end
 	end
 end
 
