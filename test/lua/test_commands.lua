@@ -121,6 +121,9 @@ T.case("overload is reported once with the queue length", function()
 	-- all 1500 are queued behind the busy message: let the peer go on
 	assert(io.open(gate, "w")):close()
 	T.eq(#skynet.call(p, "lua", "received"), 1500)
+	-- the logger is a service too: give it time to write the line
+	T.ok(wait_log("may overload, message queue length = 1025"), "overload line logged")
+	skynet.sleep(10)
 	local text = log_text()
 	local n = select(2, string.gsub(text, "may overload, message queue length = 1025", ""))
 	T.eq(n, 1, "one overload line at the threshold")
