@@ -137,6 +137,18 @@ forward_packet(struct gate *g, struct connection *c, char *pack, int size) {
 	}
 }
 
+/* Moves up to want - *have bytes from the input into dst + *have. */
+static void
+copy_in(uint8_t *dst, int *have, int want, const uint8_t **data, int *sz) {
+	int take = want - *have;
+	if (take > *sz)
+		take = *sz;
+	memcpy(dst + *have, *data, take);
+	*have += take;
+	*data += take;
+	*sz -= take;
+}
+
 /* Cuts incoming bytes into packets; returns -1 if the client sent an oversized
  * header (the connection is then kicked). */
 static int
@@ -144,13 +156,7 @@ feed(struct gate *g, struct connection *c, const uint8_t *data, int sz) {
 	int id = c->id;
 	while (sz > 0) {
 		if (c->pack == NULL) {
-			int take = g->header_size - c->hread;
-			if (take > sz)
-				take = sz;
-			memcpy(c->header + c->hread, data, take);
-			c->hread += take;
-			data += take;
-			sz -= take;
+			copy_in(c->header, &c->hread, g->header_size, &data, &sz);
 			if (c->hread < g->header_size)
 				return 0;
 			uint32_t n = 0;
@@ -163,13 +169,7 @@ feed(struct gate *g, struct connection *c, const uint8_t *data, int sz) {
 			c->got = 0;
 			c->pack = skynet_malloc(n > 0 ? n : 1);
 		}
-		int take = c->need - c->got;
-		if (take > sz)
-			take = sz;
-		memcpy(c->pack + c->got, data, take);
-		c->got += take;
-		data += take;
-		sz -= take;
+		copy_in((uint8_t *)c->pack, &c->got, c->need, &data, &sz);
 		if (c->got == c->need) {
 			char *pack = c->pack;
 			c->pack = NULL;

@@ -38,21 +38,23 @@ sp_mask(bool read, bool write) {
 	return (read ? EPOLLIN : 0) | (write ? EPOLLOUT : 0);
 }
 
-/* Returns 0 or -1 (errno set). */
 static inline int
-sp_add(int efd, int fd, uint64_t key, bool read, bool write) {
+sp_ctl(int efd, int op, int fd, uint64_t key, bool read, bool write) {
 	struct epoll_event ev;
 	ev.events = sp_mask(read, write);
 	ev.data.u64 = key;
-	return epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_ctl(efd, op, fd, &ev);
+}
+
+/* Returns 0 or -1 (errno set). */
+static inline int
+sp_add(int efd, int fd, uint64_t key, bool read, bool write) {
+	return sp_ctl(efd, EPOLL_CTL_ADD, fd, key, read, write);
 }
 
 static inline int
 sp_enable(int efd, int fd, uint64_t key, bool read, bool write) {
-	struct epoll_event ev;
-	ev.events = sp_mask(read, write);
-	ev.data.u64 = key;
-	return epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev);
+	return sp_ctl(efd, EPOLL_CTL_MOD, fd, key, read, write);
 }
 
 static inline void
