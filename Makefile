@@ -39,6 +39,9 @@ CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard 
 LUALIB_SRC := $(wildcard lualib-src/lua-*.c)
 LUALIB_OBJ := $(LUALIB_SRC:%.c=$(BUILD)/%.o)
 CLIENT_SRC := $(wildcard lualib-src/client/*.c)
+# Every other folder lualib-src/NAME/ is one C module family: luaclib/NAME.so.
+FAMILIES := $(filter-out client,$(notdir $(patsubst %/,%,$(dir $(wildcard lualib-src/*/*.c)))))
+FAMILY_SO := $(patsubst %,$(OUT)/luaclib/%.so,$(sort $(FAMILIES)))
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 TOOL_SRC := $(wildcard test/tools/*.c bench/*.c)
@@ -46,8 +49,10 @@ TOOL_BIN := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(TOOL_SRC)))
 SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpthread -lm
 
 .PHONY: all deps run test bench asan clean unit tools
+# Keep family objects (made through a pattern rule) so their .d files stay valid.
+.SECONDARY:
 
-all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) tools
+all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) tools
 
 deps:
 	@bash tools/deps.sh
@@ -68,6 +73,11 @@ $(OUT)/cservice/%.so: $(BUILD)/service-src/service_%.o $$(call svc_helpers,$$*)
 	$(CC) $(SHARED) -o $@ $^
 
 $(OUT)/luaclib/skynet.so: $(LUALIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SHARED) -o $@ $^
+
+family_obj = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lualib-src/$(1)/*.c))
+$(OUT)/luaclib/%.so: $$(call family_obj,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED) -o $@ $^
 
@@ -110,4 +120,4 @@ asan: deps
 clean:
 	rm -rf build skynet cservice luaclib
 
--include $(CORE_OBJ:.o=.d) $(LUALIB_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(LUALIB_OBJ:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(wildcard lualib-src/*/*.c))
