@@ -12,11 +12,14 @@
  *                                    (lightuserdata) belongs to the caller
  *         "more"                     several packets queued: pop() them
  *         "open", fd, address        a connection was accepted (fd = new id)
+ *         "init", id, text, ud       a connect report: for a new listener text is
+ *                                    its ip and ud its port (skynet's gateserver
+ *                                    waits for this in open)
  *         "close", fd                peer closed (a partial packet is dropped)
  *         "error", fd, reason        socket error (a partial packet is dropped)
  *         "warning", fd, kib         unsent output passed a threshold (0: drained)
  *       nothing after queue: an incomplete packet, or a message gates ignore
- *       (connect acknowledgements, UDP). The data message's buffer is consumed.
+ *       (UDP). The data message's buffer is consumed.
  *   pop(queue) -> fd, packet, size | nothing
  *   pack(string) / pack(ptr, sz) -> ptr, size   a new buffer with the header
  *       prepended (ptr arguments are not freed); error above 65,535 bytes
@@ -296,6 +299,13 @@ lfilter(lua_State *L) {
 		m->buffer = NULL; /* consumed: a second filter of the same message is harmless */
 		return n;
 	}
+	case SKYNET_SOCKET_TYPE_CONNECT:
+		/* a listen, start or connect report, as skynet's filter gives it */
+		lua_pushliteral(L, "init");
+		lua_pushinteger(L, m->id);
+		lua_pushlstring(L, text, tsz);
+		lua_pushinteger(L, m->ud);
+		return 5;
 	case SKYNET_SOCKET_TYPE_CLOSE:
 		drop_uncomplete(L, m->id);
 		lua_pushliteral(L, "close");

@@ -22,6 +22,15 @@
  *   udp_connect(id, host, port)            default destination; error if unresolvable
  *   udp_send(id, address, data [, sz]) -> boolean   address: binary string from unpack
  *   udp_address(address) -> ip, port
+ *   udp_listen(host, port) / udp_listen("host:port") -> id   a bound UDP socket
+ *   udp_dial(host, port) / udp_dial("host:port") -> id       a UDP socket connected
+ *       to the peer (send() and udp_send without address go there); IPv4 or IPv6
+ *   resolve(host) -> { "ip", ... }           getaddrinfo; error with its reason
+ *   info() -> { {id, address (owner), type, read, write, wbuffer, rtime, wtime,
+ *       reading, writing, peer} | {id, address, type = "LISTEN", accept, rtime,
+ *       sock}, ... }   every socket of the node (skynet's netstat fields; a UDP
+ *       socket has sock = its own address instead of peer);
+ *       type: "LISTEN", "TCP", "UDP", "BIND", "CLOSING"
  *
  * Messages:
  *   unpack(msg, sz) -> type, id, ud, payload [, address]
@@ -35,7 +44,9 @@
  * Read buffers (what skynet.socket keeps per socket):
  *   buffer() -> userdata        an empty read buffer
  *   push(buffer, pool, msg, sz) -> size     append a data message (ownership taken)
- *   pop(buffer, pool, n) -> string | nil    exactly n bytes, nil if fewer are buffered
+ *   pop(buffer, pool, n) -> string | nil, left   exactly n bytes (nil if fewer are
+ *                                buffered) and the bytes left in the buffer
+ *   clear(buffer, pool)          drop everything buffered (buffer may be nil)
  *   readall(buffer, pool) -> string         everything (may be "")
  *   readline(buffer, pool, sep) -> string | nil   up to sep, sep consumed, not returned
  *   readline(buffer, nil, sep) -> boolean   only tells whether sep is buffered
@@ -50,11 +61,13 @@
  */
 #include "skynet.h"
 #include "skynet_socket.h"
+#include "socket_server.h"
 
 #include <lua.h>
 #include <lauxlib.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,12 +233,28 @@ lpop(lua_State *L) {
 	struct socket_buffer *sb = check_buffer(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
 	lua_Integer n = luaL_checkinteger(L, 3);
-	if (n < 0 || n > sb->size) {
+	if (n < 0 || n > sb->size)
 		lua_pushnil(L);
-		return 1;
+	else
+		take(L, sb, 2, (int)n, 0);
+	lua_pushinteger(L, sb->size);
+	return 2;
+}
+
+static int
+lclear(lua_State *L) {
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	struct socket_buffer *sb = check_buffer(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	while (sb->head) {
+		struct buffer_node *p = sb->head;
+		sb->head = p->next;
+		pool_put(L, 2, p);
 	}
-	take(L, sb, 2, (int)n, 0);
-	return 1;
+	sb->tail = NULL;
+	sb->size = sb->offset = 0;
+	return 0;
 }
 
 static int
@@ -406,7 +435,7 @@ static int
 llisten(lua_State *L) {
 	const char *host = luaL_optstring(L, 1, "0.0.0.0");
 	int port = (int)luaL_checkinteger(L, 2);
-	int backlog = (int)luaL_optinteger(L, 3, 32);
+	int backlog = (int)luaL_optinteger(L, 3, 0); /* 0: the system's somaxconn */
 	int id = skynet_socket_listen(getctx(L), host, port, backlog);
 	if (id < 0)
 		return luaL_error(L, "listen on %s:%d failed", host, port);
@@ -510,10 +539,23 @@ lsendlow(lua_State *L) {
 	return send_with(L, 1);
 }
 
+/* host, port from (addr, port) or ("host:port" | "[v6]:port", nil). */
+static const char *
+host_port(lua_State *L, int index, char *buf, size_t bufsz, int *port) {
+	const char *addr = luaL_checkstring(L, index);
+	if (lua_isnoneornil(L, index + 1) && strchr(addr, ':'))
+		return split_address(L, addr, buf, bufsz, port);
+	*port = (int)luaL_optinteger(L, index + 1, 0);
+	return addr;
+}
+
 static int
 ludp(lua_State *L) {
-	const char *host = luaL_optstring(L, 1, NULL);
-	int port = (int)luaL_optinteger(L, 2, 0);
+	char tmp[256];
+	const char *host = NULL;
+	int port = 0;
+	if (!lua_isnoneornil(L, 1))
+		host = host_port(L, 1, tmp, sizeof(tmp), &port);
 	int id = skynet_socket_udp(getctx(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp socket on %s:%d failed", host ? host : "*", port);
@@ -567,6 +609,109 @@ ludp_address(lua_State *L) {
 	return 2;
 }
 
+static int
+ludp_listen(lua_State *L) {
+	char tmp[256];
+	int port;
+	const char *host = host_port(L, 1, tmp, sizeof(tmp), &port);
+	int id = skynet_socket_udp_listen(getctx(L), host, port);
+	if (id < 0)
+		return luaL_error(L, "udp listen on %s:%d failed", host, port);
+	lua_pushinteger(L, id);
+	return 1;
+}
+
+static int
+ludp_dial(lua_State *L) {
+	char tmp[256];
+	int port;
+	const char *host = host_port(L, 1, tmp, sizeof(tmp), &port);
+	int id = skynet_socket_udp_dial(getctx(L), host, port);
+	if (id < 0)
+		return luaL_error(L, "udp dial %s:%d failed", host, port);
+	lua_pushinteger(L, id);
+	return 1;
+}
+
+static int
+lresolve(lua_State *L) {
+	const char *host = luaL_checkstring(L, 1);
+	struct addrinfo hints, *list = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM; /* one entry per address, not per socket type */
+	int r = getaddrinfo(host, NULL, &hints, &list);
+	if (r != 0)
+		return luaL_error(L, "resolve %s: %s", host, gai_strerror(r));
+	lua_newtable(L);
+	int n = 0;
+	for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+		char ip[INET6_ADDRSTRLEN];
+		const void *a = ai->ai_family == AF_INET6
+			? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+			: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		if (inet_ntop(ai->ai_family, a, ip, sizeof(ip))) {
+			lua_pushstring(L, ip);
+			lua_rawseti(L, -2, ++n);
+		}
+	}
+	freeaddrinfo(list);
+	return 1;
+}
+
+static void
+set_int(lua_State *L, const char *k, lua_Integer v) {
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+push_info(lua_State *L, const struct socket_info *si) {
+	static const char *const names[] = { "UNKNOWN", "LISTEN", "TCP", "UDP", "BIND", "CLOSING" };
+	lua_createtable(L, 0, 11);
+	set_int(L, "id", si->id);
+	set_int(L, "address", (lua_Integer)si->opaque);
+	int t = si->type >= 0 && si->type <= SOCKET_INFO_CLOSING ? si->type : 0;
+	lua_pushstring(L, names[t]);
+	lua_setfield(L, -2, "type");
+	if (t == SOCKET_INFO_LISTEN) {
+		set_int(L, "accept", (lua_Integer)si->read);
+		set_int(L, "rtime", (lua_Integer)si->rtime);
+		if (si->name[0]) {
+			lua_pushstring(L, si->name);
+			lua_setfield(L, -2, "sock");
+		}
+		return;
+	}
+	set_int(L, "read", (lua_Integer)si->read);
+	set_int(L, "write", (lua_Integer)si->write);
+	set_int(L, "wbuffer", (lua_Integer)si->wbuffer);
+	set_int(L, "rtime", (lua_Integer)si->rtime);
+	set_int(L, "wtime", (lua_Integer)si->wtime);
+	lua_pushboolean(L, si->reading);
+	lua_setfield(L, -2, "reading");
+	lua_pushboolean(L, si->writing);
+	lua_setfield(L, -2, "writing");
+	if (si->name[0]) {
+		/* UDP: its own address (beyond skynet, which names none) */
+		lua_pushstring(L, si->name);
+		lua_setfield(L, -2, t == SOCKET_INFO_UDP ? "sock" : "peer");
+	}
+}
+
+static int
+linfo(lua_State *L) {
+	struct socket_info *list = skynet_socket_info();
+	lua_newtable(L);
+	int n = 0;
+	for (struct socket_info *si = list; si; si = si->next) {
+		push_info(L, si);
+		lua_rawseti(L, -2, ++n);
+	}
+	socket_info_release(list);
+	return 1;
+}
+
 LUAMOD_API int
 luaopen_skynet_socketdriver(lua_State *L) {
 	luaL_checkversion(L);
@@ -581,6 +726,9 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "header", lheader },
 		{ "unpack", lunpack },
 		{ "udp_address", ludp_address },
+		{ "clear", lclear },
+		{ "resolve", lresolve },
+		{ "info", linfo },
 		{ NULL, NULL },
 	};
 	luaL_Reg with_ctx[] = {
@@ -597,6 +745,8 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "udp", ludp },
 		{ "udp_connect", ludp_connect },
 		{ "udp_send", ludp_send },
+		{ "udp_listen", ludp_listen },
+		{ "udp_dial", ludp_dial },
 		{ NULL, NULL },
 	};
 	luaL_newlib(L, plain);

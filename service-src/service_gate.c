@@ -366,7 +366,7 @@ start_listen(struct gate *g, const char *binding) {
 	} else {
 		port = atoi(binding);
 	}
-	g->listen_id = skynet_socket_listen(g->ctx, host, port, 128);
+	g->listen_id = skynet_socket_listen(g->ctx, host, port, 0);
 	if (g->listen_id < 0)
 		return -1;
 	skynet_socket_start(g->ctx, g->listen_id);

@@ -205,3 +205,18 @@ skynet_socket_udp_address(struct skynet_socket_message *msg, int *addrsz) {
 	sm.data = msg->buffer;
 	return (const char *)socket_server_udp_address(&sm, addrsz);
 }
+
+int
+skynet_socket_udp_listen(struct skynet_context *ctx, const char *addr, int port) {
+	return socket_server_udp_listen(SOCKET_SERVER, owner(ctx), addr, port);
+}
+
+int
+skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port) {
+	return socket_server_udp_dial(SOCKET_SERVER, owner(ctx), addr, port);
+}
+
+struct socket_info *
+skynet_socket_info(void) {
+	return SOCKET_SERVER ? socket_server_info(SOCKET_SERVER) : NULL;
+}

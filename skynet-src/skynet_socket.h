@@ -62,5 +62,12 @@ int skynet_socket_udp_connect(struct skynet_context *ctx, int id, const char *ad
 int skynet_socket_udp_send(struct skynet_context *ctx, int id, const char *address,
 	const void *buffer, int sz);
 const char *skynet_socket_udp_address(struct skynet_socket_message *, int *addrsz);
+int skynet_socket_udp_listen(struct skynet_context *ctx, const char *addr, int port);
+int skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port);
+
+/* Every socket of the node (see struct socket_info in socket_server.h); free
+ * with socket_info_release. */
+struct socket_info;
+struct socket_info *skynet_socket_info(void);
 
 #endif

@@ -53,6 +53,7 @@ struct socket {
 	bool registered;    /* fd is in the epoll set */
 	bool reported;      /* CLOSE/ERR already reported */
 	bool shut_done;     /* SHUT_WR issued */
+	bool bound;         /* adopted with bind (netstat type BIND) */
 	uintptr_t opaque;
 	struct wb_list high;
 	struct wb_list low;
@@ -64,7 +65,21 @@ struct socket {
 	int dw_size;
 	int dw_offset;
 	uint8_t udp_peer[UDP_ADDRESS_SIZE];
+	/* netstat counters: written by the socket thread only (dw_written by direct
+	 * writers under dw_lock), read by socket_server_info from any thread. For a
+	 * listener, stat_read counts accepted connections. */
+	_Atomic uint64_t stat_read;
+	_Atomic uint64_t stat_write;
+	_Atomic uint64_t dw_written;
+	_Atomic uint64_t rtime;
+	_Atomic uint64_t wtime;
+	_Atomic int64_t wb_seen;  /* wb_size as other threads may read it */
 };
+
+/* Single-writer counters: a relaxed load and store, no locked instruction. */
+#define STAT_SET(field, v) atomic_store_explicit(&(field), (v), memory_order_relaxed)
+#define STAT_GET(field) atomic_load_explicit(&(field), memory_order_relaxed)
+#define STAT_ADD(field, n) STAT_SET(field, STAT_GET(field) + (n))
 
 struct pending_report {
 	int type;

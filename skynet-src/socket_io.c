@@ -82,6 +82,8 @@ sio_read(struct socket_server *ss, struct socket *s) {
 	}
 	/* Grow when the buffer was filled (more is likely waiting), shrink when it was
 	 * mostly empty, so idle chatty sockets do not pin large buffers. */
+	STAT_ADD(s->stat_read, (uint64_t)n);
+	STAT_SET(s->rtime, ss->time);
 	if (n == sz && sz < READ_SIZE_MAX)
 		s->read_size = sz * 2;
 	else if (sz > READ_SIZE_MIN && n * 2 < sz)
@@ -106,6 +108,8 @@ sio_read_udp(struct socket_server *ss, struct socket *s) {
 			ss_fail(ss, s, strerror(err));
 		return;
 	}
+	STAT_ADD(s->stat_read, (uint64_t)n);
+	STAT_SET(s->rtime, ss->time);
 	uint8_t addr[UDP_ADDRESS_SIZE];
 	udp_addr_from_sockaddr((struct sockaddr *)&from, addr);
 	int asz = udp_address_size(addr);
@@ -146,6 +150,8 @@ sio_accept(struct socket_server *ss, struct socket *s) {
 	}
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	STAT_ADD(s->stat_read, 1);
+	STAT_SET(s->rtime, ss->time);
 	ss_setup(ss, id, fd, P_TCP, s->opaque, S_PACCEPT);
 	char text[TEXT_MAX];
 	ss_addr_text((struct sockaddr *)&sa, text, sizeof(text), NULL);
@@ -179,6 +185,7 @@ sio_connected(struct socket_server *ss, struct socket *s) {
 /* Unsent bytes grew: warn the owner at 1 MiB and at every doubling after. */
 static void
 check_warning(struct socket_server *ss, struct socket *s) {
+	STAT_SET(s->wb_seen, s->wb_size);
 	if (s->wb_size >= s->warn_size) {
 		ss_emit(ss, SOCKET_WARNING, ATOM_LOAD(&s->id), s->opaque, (int)(s->wb_size / 1024),
 			NULL, NULL);
@@ -225,7 +232,7 @@ sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buffer, i
 
 /* Returns 0 when the list drained, 1 when the kernel is full, -1 on error (errno). */
 static int
-write_list(struct socket *s, struct wb_list *l) {
+write_list(struct socket_server *ss, struct socket *s, struct wb_list *l) {
 	struct write_buffer *wb;
 	while ((wb = l->head) != NULL) {
 		ssize_t n;
@@ -251,6 +258,8 @@ write_list(struct socket *s, struct wb_list *l) {
 			return -1;
 		}
 		s->wb_size -= n;
+		STAT_ADD(s->stat_write, (uint64_t)n);
+		STAT_SET(s->wtime, ss->time);
 		wb->ptr += n;
 		wb->sz -= n;
 		if (wb->sz > 0)
@@ -263,14 +272,15 @@ write_list(struct socket *s, struct wb_list *l) {
 void
 sio_flush(struct socket_server *ss, struct socket *s) {
 	sio_absorb_direct(ss, s);
-	int r = write_list(s, &s->high);
+	int r = write_list(ss, s, &s->high);
 	/* Low priority data goes out only behind an empty high list; a low buffer
 	 * moves to the high list before writing so that, if it is cut short, it
 	 * finishes before anything queued later. */
 	while (r == 0 && !wb_list_empty(&s->low)) {
 		wb_list_append(&s->high, wb_list_pop(&s->low));
-		r = write_list(s, &s->high);
+		r = write_list(ss, s, &s->high);
 	}
+	STAT_SET(s->wb_seen, s->wb_size);
 	if (r < 0) {
 		int err = errno;
 		if (ATOM_LOAD(&s->type) == S_CLOSING) {

@@ -39,6 +39,25 @@ post_open(struct socket_server *ss, struct sc_request *req) {
 	return -1;
 }
 
+/* The system's own cap on accept queues (net.core.somaxconn), so a burst of
+ * connections waits in the kernel instead of being retried with SYNs; 1024
+ * when it cannot be read. Read once. */
+static int
+default_backlog(void) {
+	static int backlog;
+	if (backlog > 0)
+		return backlog;
+	int n = 0;
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "re");
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	backlog = n > 0 ? n : 1024;
+	return backlog;
+}
+
 /* Resolves and creates a bound socket; returns the fd or -1. */
 static int
 bind_socket(const char *host, int port, int socktype, int *family) {
@@ -121,6 +140,8 @@ try_direct_write(struct socket_server *ss, struct socket *s, int id, void *buffe
 	do {
 		n = write(s->fd, buffer, sz);
 	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		STAT_ADD(s->dw_written, (uint64_t)n);
 	if (n == sz) {
 		spinlock_unlock(&s->dw_lock);
 		skynet_free(buffer);
@@ -211,7 +232,7 @@ socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *add
 	int fd = bind_socket(addr, port, SOCK_STREAM, &family);
 	if (fd < 0)
 		return -1;
-	if (listen(fd, backlog > 0 ? backlog : 32) < 0) {
+	if (listen(fd, backlog > 0 ? backlog : default_backlog()) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -273,6 +294,67 @@ socket_server_udp(struct socket_server *ss, uintptr_t opaque, const char *addr, 
 	}
 	struct sc_request req;
 	request_init(&req, SC_UDP, id);
+	req.opaque = opaque;
+	req.fd = fd;
+	req.port = family == AF_INET6 ? P_UDP6 : P_UDP4;
+	return post_open(ss, &req);
+}
+
+int
+socket_server_udp_listen(struct socket_server *ss, uintptr_t opaque, const char *addr, int port) {
+	if (addr == NULL || port < 0 || port > 65535)
+		return -1;
+	return socket_server_udp(ss, opaque, addr[0] ? addr : "0.0.0.0", port);
+}
+
+/* Resolves addr:port, creates a datagram socket of its family and connects it. */
+static int
+dial_udp(const char *addr, int port, uint8_t *peer, int *family) {
+	if (resolve_udp(addr, port, peer) < 0)
+		return -1;
+	struct sockaddr_storage sa;
+	memset(&sa, 0, sizeof(sa));
+	socklen_t len;
+	if (peer[0] == UDP_ADDRESS_V4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&sa;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_port, peer + 1, 2);
+		memcpy(&a->sin_addr, peer + 3, 4);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_port, peer + 1, 2);
+		memcpy(&a->sin6_addr, peer + 3, 16);
+		len = sizeof(*a);
+	}
+	*family = sa.ss_family;
+	int fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+socket_server_udp_dial(struct socket_server *ss, uintptr_t opaque, const char *addr, int port) {
+	if (addr == NULL || port <= 0 || port > 65535)
+		return -1;
+	struct sc_request req;
+	int family = AF_INET;
+	request_init(&req, SC_UDP, 0);
+	int fd = dial_udp(addr, port, req.address, &family);
+	if (fd < 0)
+		return -1;
+	int id = ss_reserve_id(ss);
+	if (id < 0) {
+		close(fd);
+		return -1;
+	}
+	req.id = id;
 	req.opaque = opaque;
 	req.fd = fd;
 	req.port = family == AF_INET6 ? P_UDP6 : P_UDP4;

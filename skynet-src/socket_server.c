@@ -65,8 +65,14 @@ ss_setup(struct socket_server *ss, int id, int fd, int protocol, uintptr_t opaqu
 	s->fd = fd;
 	s->protocol = protocol;
 	s->reading = s->writing = s->registered = false;
-	s->reported = s->shut_done = false;
+	s->reported = s->shut_done = s->bound = false;
 	s->opaque = opaque;
+	STAT_SET(s->stat_read, 0);
+	STAT_SET(s->stat_write, 0);
+	STAT_SET(s->dw_written, 0);
+	STAT_SET(s->rtime, ss->time);
+	STAT_SET(s->wtime, ss->time);
+	STAT_SET(s->wb_seen, 0);
 	wb_list_init(&s->high);
 	wb_list_init(&s->low);
 	s->wb_size = 0;
@@ -128,6 +134,7 @@ ss_force_close(struct socket_server *ss, struct socket *s) {
 	wb_list_free(&s->high);
 	wb_list_free(&s->low);
 	s->wb_size = 0;
+	STAT_SET(s->wb_seen, 0);
 	ATOM_STORE(&s->type, S_INVALID);
 }
 
@@ -327,6 +334,30 @@ req_send(struct socket_server *ss, struct sc_request *req) {
 		ATOM_FDEC(&ss_slot(ss, req->id)->sending);
 }
 
+/* A new listener tells its owner where it is bound: OPEN with ud = port and
+ * the ip as text (what socket.listen returns), as skynet reports it. */
+static void
+report_listen(struct socket_server *ss, struct socket *s, struct sc_request *req) {
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	if (getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0) {
+		ss_emit(ss, SOCKET_OPEN, req->id, req->opaque, 0, NULL, "listen");
+		return;
+	}
+	char ip[INET6_ADDRSTRLEN] = "";
+	int port = 0;
+	if (sa.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		port = ntohs(a->sin6_port);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&sa;
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		port = ntohs(a->sin_port);
+	}
+	ss_emit(ss, SOCKET_OPEN, req->id, req->opaque, port, NULL, ip);
+}
+
 static void
 req_adopt(struct socket_server *ss, struct sc_request *req) {
 	int protocol = P_TCP, state = S_CONNECTED;
@@ -338,9 +369,14 @@ req_adopt(struct socket_server *ss, struct sc_request *req) {
 	case SC_UDP: protocol = req->port; break;
 	}
 	struct socket *s = ss_setup(ss, req->id, req->fd, protocol, req->opaque, state);
+	s->bound = req->type == SC_BIND;
+	if (req->type == SC_UDP && req->address[0])
+		memcpy(s->udp_peer, req->address, UDP_ADDRESS_SIZE);
 	if (read && !ss_set_events(ss, s, true, false))
 		return;
-	if (text)
+	if (req->type == SC_LISTEN)
+		report_listen(ss, s, req);
+	else if (text)
 		ss_emit(ss, SOCKET_OPEN, req->id, req->opaque, 0, NULL, text);
 }
 

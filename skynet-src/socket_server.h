@@ -84,5 +84,39 @@ const uint8_t *socket_server_udp_address(const struct socket_message *msg, int *
 /* Binary address -> text ip and port. Returns 0 or -1. */
 int socket_server_udp_address_text(const uint8_t *address, int addrsz, char *ip,
 	int ipsz, int *port);
+/* A UDP socket bound to addr:port (IPv4 or IPv6 by the address). */
+int socket_server_udp_listen(struct socket_server *ss, uintptr_t opaque, const char *addr, int port);
+/* A UDP socket connected to addr:port: datagrams from elsewhere are filtered by
+ * the kernel, and send/udp_send without an address go there. */
+int socket_server_udp_dial(struct socket_server *ss, uintptr_t opaque, const char *addr, int port);
+
+/* netstat: a snapshot of every live socket, any thread. */
+enum socket_info_type {
+	SOCKET_INFO_UNKNOWN = 0,
+	SOCKET_INFO_LISTEN,
+	SOCKET_INFO_TCP,
+	SOCKET_INFO_UDP,
+	SOCKET_INFO_BIND,
+	SOCKET_INFO_CLOSING,
+};
+
+struct socket_info {
+	int id;
+	int type;            /* SOCKET_INFO_* */
+	uintptr_t opaque;    /* the owner */
+	uint64_t read;       /* bytes read; a listener: connections accepted */
+	uint64_t write;      /* bytes written */
+	uint64_t rtime;      /* time of the last read / write (socket_server_updatetime units) */
+	uint64_t wtime;
+	int64_t wbuffer;     /* bytes waiting to be sent */
+	int reading;
+	int writing;
+	char name[128];      /* peer "ip:port" (listener: its own address), or "" */
+	struct socket_info *next;
+};
+
+/* A list in slot order, NULL when there is no socket. Free with socket_info_release. */
+struct socket_info *socket_server_info(struct socket_server *ss);
+void socket_info_release(struct socket_info *si);
 
 #endif

@@ -254,8 +254,9 @@ function socket.stdin()
 	return socket.bind(0)
 end
 
--- listen(host, port [, backlog]) or listen("host:port") -> id. Port 0 picks a
--- free port: start() returns it.
+-- listen(host, port [, backlog]) or listen("host:port") -> id, ip, port: the
+-- bound address (port 0 picks a free port). backlog defaults to the system's
+-- somaxconn. Accepting starts with start(id, accept).
 function socket.listen(host, port, backlog)
 	if port == nil then
 		local h, p = string.match(host, "^(.*):(%d+)$")
@@ -265,7 +266,11 @@ function socket.listen(host, port, backlog)
 			host = host:sub(2, -2)
 		end
 	end
-	return driver.listen(host, port, backlog)
+	local id = driver.listen(host, port, backlog)
+	local s = { id = id, connecting = true, connected = false, listen = true }
+	sockets[id] = s
+	suspend(s)   -- the socket thread reports the bound address
+	return id, s.address, s.port
 end
 
 -- start(id [, accept]) -> id, address text, port (listeners) | nil, reason.
@@ -273,14 +278,19 @@ end
 -- an accepted or transferred socket, start makes this service its reader.
 function socket.start(id, accept)
 	local s = sockets[id]
-	if s and s.connected then
+	local listener = accept ~= nil
+	if s and s.listen and s.accept == nil then
+		-- a listener from listen(): its record is replaced by the started one
+		sockets[id] = nil
+		listener = true
+	elseif s and s.connected then
 		-- a paused socket being resumed
 		s.paused = nil
 		driver.start(id)
 		return id
 	end
 	driver.start(id)
-	return wait_connect(id, accept, accept ~= nil)
+	return wait_connect(id, accept, listener)
 end
 
 function socket.pause(id)
@@ -467,16 +477,13 @@ function socket.error(id)
 	return s and s.error
 end
 
--- A snapshot of this service's sockets: { {id=, connected=, listen=, udp=}, ... }
-function socket.netstat()
-	local list = {}
-	for id, s in pairs(sockets) do
-		list[#list + 1] = { id = id, connected = s.connected, listen = s.listen, udp = s.udp,
-			address = s.address }
-	end
-	table.sort(list, function(a, b) return a.id < b.id end)
-	return list
-end
+-- Every socket of the node, skynet's fields: { {id, address (owner handle),
+-- type = "TCP"|"UDP"|"BIND"|"CLOSING", read, write, wbuffer, rtime, wtime,
+-- reading, writing, peer} or {id, address, type = "LISTEN", accept, rtime,
+-- sock}, ... }; byte counters since the socket opened.
+socket.netstat = driver.info
+socket.resolve = driver.resolve
+socket.header = driver.header
 
 ----------------------------------------------------------------------------
 -- UDP
@@ -501,6 +508,25 @@ function socket.udp_connect(id, host, port, callback)
 		sockets[id] = { id = id, connected = true, udp = true, accept = callback }
 	end
 	driver.udp_connect(id, host, port)
+end
+
+local function udp_object(id, callback)
+	sockets[id] = { id = id, connected = true, udp = true, accept = callback }
+	return id
+end
+
+-- udp_listen(host, port, callback) / udp_listen("host:port", nil, callback) -> id:
+-- a UDP socket bound there (IPv4 or IPv6); callback(data, from) per datagram.
+function socket.udp_listen(addr, port, callback)
+	assert(type(callback) == "function", "socket.udp_listen: callback expected")
+	return udp_object(driver.udp_listen(addr, port), callback)
+end
+
+-- udp_dial(host, port, callback) -> id: a UDP socket connected to host:port;
+-- write/sendto go there, and only its datagrams arrive.
+function socket.udp_dial(addr, port, callback)
+	assert(type(callback) == "function", "socket.udp_dial: callback expected")
+	return udp_object(driver.udp_dial(addr, port), callback)
 end
 
 socket.sendto = driver.udp_send

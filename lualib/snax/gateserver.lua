@@ -1,7 +1,8 @@
 -- snax.gateserver: the skeleton of a Lua gate. It owns one listening socket,
 -- frames client traffic with skynet.netpack (2-byte big-endian length) and
 -- calls the handler:
---   handler.open(source, conf)         after `open`; conf gets the bound address/port
+--   handler.open(source, conf)         after `open`; conf.address/port are set to the
+--                                      bound ones (port 0 picks a free port)
 --   handler.connect(fd, addr)          a client arrived (reading starts with openclient)
 --   handler.message(fd, msg, sz)       one packet; msg (lightuserdata) now belongs to
 --                                      the handler: redirect it or skynet.trash it
@@ -19,6 +20,7 @@ local driver = require "skynet.socketdriver"
 local gateserver = {}
 
 local listen_id
+local listen_wait    -- { id, co } while open waits for the listen report
 local queue          -- netpack queue userdata, replaced by each filter call
 local maxclient
 local client_number = 0
@@ -55,8 +57,13 @@ function gateserver.start(handler)
 		maxclient = tonumber(conf.maxclient) or 1024
 		nodelay = conf.nodelay and true or false
 		listen_id = driver.listen(address, port, conf.backlog)
+		-- the socket thread reports the bound address (port 0 picks one)
+		listen_wait = { id = listen_id, co = coroutine.running() }
+		skynet.wait(listen_wait.co)
+		conf.address, conf.port = listen_wait.address, listen_wait.port
+		listen_wait = nil
 		driver.start(listen_id)
-		skynet.error(string.format("gate listening on %s:%d (maxclient %d)", address, port, maxclient))
+		skynet.error(string.format("gate listening on %s:%d (maxclient %d)", conf.address, conf.port, maxclient))
 		if handler.open then
 			return handler.open(source, conf)
 		end
@@ -138,6 +145,17 @@ function gateserver.start(handler)
 		end
 		if forget(fd) and handler.error then
 			handler.error(fd, msg)
+		end
+	end
+
+	-- A connect report: the listener's bound address, or a start acknowledged.
+	function MSG.init(id, addr, port)
+		local w = listen_wait
+		if w and w.co and id == w.id then
+			w.address, w.port = addr, port
+			local co = w.co
+			w.co = nil
+			skynet.wakeup(co)
 		end
 	end
 

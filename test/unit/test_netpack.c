@@ -34,6 +34,10 @@ int skynet_socket_udp(struct skynet_context *c, const char *a, int p) { (void)c;
 int skynet_socket_udp_connect(struct skynet_context *c, int id, const char *a, int p) { (void)c; (void)id; (void)a; (void)p; return -1; }
 int skynet_socket_udp_send(struct skynet_context *c, int id, const char *a, const void *b, int sz) { (void)c; (void)id; (void)a; (void)b; (void)sz; return -1; }
 const char *skynet_socket_udp_address(struct skynet_socket_message *m, int *sz) { (void)m; (void)sz; return NULL; }
+int skynet_socket_udp_listen(struct skynet_context *c, const char *a, int p) { (void)c; (void)a; (void)p; return -1; }
+int skynet_socket_udp_dial(struct skynet_context *c, const char *a, int p) { (void)c; (void)a; (void)p; return -1; }
+struct socket_info *skynet_socket_info(void) { return NULL; }
+void socket_info_release(struct socket_info *si) { (void)si; }
 
 /* mkmsg(type, id, ud, payload) -> msg, sz: a socket message as the socket layer
  * sends it (payload is the data buffer for DATA, trailing text otherwise). */

@@ -811,9 +811,12 @@ test_abandon(void) {
 	int id = socket_server_listen(SS, OWNER_GONE, "127.0.0.1", 0, 8);
 	CHECK(id > 0);
 	socket_server_start(SS, OWNER_GONE, id);
-	struct ev *e = expect(SOCKET_OPEN, id, 2);
+	struct ev *e = expect(SOCKET_OPEN, id, 2); /* the listen report: ud = port */
 	CHECK(e != NULL);
 	int port = e->ud;
+	ev_free(e);
+	e = expect(SOCKET_OPEN, id, 2);            /* start acknowledged */
+	CHECK(e != NULL && e->ud == port);
 	ev_free(e);
 	int fd = raw_connect(port);
 	CHECK(fd >= 0);
