@@ -39,6 +39,10 @@ CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard 
 LUALIB_SRC := $(wildcard lualib-src/lua-*.c)
 LUALIB_OBJ := $(LUALIB_SRC:%.c=$(BUILD)/%.o)
 CLIENT_SRC := $(wildcard lualib-src/client/*.c)
+# Plain C algorithm cores (lualib-src/crypt_*.c, no Lua): linked into skynet.so
+# (skynet.crypt), md5.so (md5.core) and client.so (client.crypt).
+CRYPT_SRC := $(wildcard lualib-src/crypt_*.c)
+CRYPT_OBJ := $(CRYPT_SRC:%.c=$(BUILD)/%.o)
 # Every other folder lualib-src/NAME/ is one C module family: luaclib/NAME.so.
 FAMILIES := $(filter-out client,$(notdir $(patsubst %/,%,$(dir $(wildcard lualib-src/*/*.c)))))
 FAMILY_SO := $(patsubst %,$(OUT)/luaclib/%.so,$(sort $(FAMILIES)))
@@ -72,7 +76,7 @@ $(OUT)/cservice/%.so: $(BUILD)/service-src/service_%.o $$(call svc_helpers,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED) -o $@ $^
 
-$(OUT)/luaclib/skynet.so: $(LUALIB_OBJ)
+$(OUT)/luaclib/skynet.so: $(LUALIB_OBJ) $(CRYPT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED) -o $@ $^
 
@@ -81,10 +85,12 @@ $(OUT)/luaclib/%.so: $$(call family_obj,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED) -o $@ $^
 
+$(OUT)/luaclib/md5.so: $(BUILD)/lualib-src/crypt_md5.o
+
 # Loaded by a plain lua5.4, which cannot host the sanitizer runtime: no $(SAN).
-$(OUT)/luaclib/client.so: $(CLIENT_SRC)
+$(OUT)/luaclib/client.so: $(CLIENT_SRC) lualib-src/lua-crypt.c $(CRYPT_SRC) $(wildcard lualib-src/crypt_*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out $(SAN),$(CFLAGS)) -shared -o $@ $^
+	$(CC) $(filter-out $(SAN),$(CFLAGS)) -shared -o $@ $(filter %.c,$^)
 
 $(BUILD)/unit/%: test/unit/%.c $(UNIT_DEPS) $(EXTRA_UNIT_OBJ)
 	@mkdir -p $(dir $@)
@@ -120,4 +126,4 @@ asan: deps
 clean:
 	rm -rf build skynet cservice luaclib
 
--include $(CORE_OBJ:.o=.d) $(LUALIB_OBJ:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(wildcard lualib-src/*/*.c))
+-include $(CORE_OBJ:.o=.d) $(LUALIB_OBJ:.o=.d) $(CRYPT_OBJ:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(wildcard lualib-src/*/*.c))
