@@ -37,6 +37,7 @@ T.case("response closure answered later", function()
 end)
 
 T.case("error inside a call reaches the caller", function()
+	T.expect_error("custom failure")
 	local err = T.raises("call failed", skynet.call, peer, "lua", "fail", "custom failure")
 	T.ok(string.find(err, skynet.address(peer), 1, true), "names the service: " .. err)
 	T.ok(string.find(err, "custom failure", 1, true), "carries the reason: " .. err)
@@ -91,6 +92,8 @@ T.case("killing a service with pending calls", function()
 end)
 
 T.case("error in a service's start", function()
+	T.expect_error("start failed on purpose")
+	T.expect_error("no_such_service_file")
 	T.raises("call failed", skynet.newservice, "t_peer", "startfail")
 	T.raises("call failed", skynet.newservice, "no_such_service_file")
 end)
@@ -158,6 +161,7 @@ T.case("uniqueservice from concurrent callers", function()
 end)
 
 T.case("request select", function()
+	T.expect_error("t_peer.lua:[0-9]+: nope")
 	local reqs = skynet.request()
 	reqs:add { peer, "lua", "echo", 1 }
 	reqs:add { peer, "lua", "later", 5, 2 }

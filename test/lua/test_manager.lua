@@ -42,6 +42,7 @@ T.case("register and name", function()
 end)
 
 T.case("a request whose arguments can't be unpacked fails the caller", function()
+	T.expect_error("Invalid serialize stream")
 	local bad = skynet.newservice("t_peer")
 	T.raises("call failed", skynet.rawcall, bad, "lua", "\255\255garbage", 9)
 end)
@@ -150,6 +151,8 @@ T.case("queryservice waits for the launch", function()
 end)
 
 T.case("uniqueservice that fails to start reports to every caller", function()
+	T.expect_error("no_such_unique_service")
+	T.expect_error("service_mgr.lua:[0-9]+: call failed")
 	local errs = 0
 	for _ = 1, 2 do
 		skynet.fork(function()

@@ -1,11 +1,18 @@
 -- testlib: a tiny test runner for Lua test services. A test file declares
 -- cases with T.case(name, f) and ends with T.run(); each case runs in order in
--- the start coroutine and logs one "TEST ok/not ok" line; then the node aborts.
+-- the start coroutine and logs "TEST begin - name" then one "TEST ok/not
+-- ok/skip" line; then the node aborts. test/run.sh reads the log with
+-- test/logcheck.awk: an error that any service logs while a case owns the log
+-- (a failing fork, callback or helper service) fails that case too, unless
+-- the case declared it with T.expect_error(pattern).
 local skynet = require "skynet"
 require "skynet.manager"
 
 local T = {}
 local cases = {}
+
+-- A skip is raised as this table and reported as "TEST skip".
+local SKIP = {}
 
 function T.case(name, f)
 	cases[#cases + 1] = { name = name, f = f }
@@ -42,9 +49,71 @@ function T.raises(pattern, f, ...)
 	return err
 end
 
+-- T.skip(reason): ends the running case as skipped (never a pass).
+function T.skip(reason)
+	error({ [SKIP] = tostring(reason) }, 0)
+end
+
+-- T.expect_error(pattern): errors logged from now on whose text matches the
+-- ERE pattern are part of the test, not failures.
+function T.expect_error(pattern)
+	skynet.error("TEST expect_error - " .. pattern)
+end
+
+-- T.wait_until(pred, [timeout_cs], [what]): polls pred() every 10 ms until it
+-- returns a true value (returned); raises naming `what` after the deadline
+-- (default 5 s), instead of a fixed sleep standing in for an event.
+function T.wait_until(pred, timeout, what)
+	local deadline = skynet.now() + (timeout or 500)
+	while true do
+		local v = pred()
+		if v then
+			return v
+		end
+		if skynet.now() >= deadline then
+			error("timed out waiting for " .. (what or "a condition"), 2)
+		end
+		skynet.sleep(1)
+	end
+end
+
+-- T.free_port(): a TCP port free on 127.0.0.1 now, below the kernel's
+-- ephemeral range (32768+), so no client connection takes it before the test
+-- listens on it again (a test that must reopen a listener on the same port).
+function T.free_port()
+	local socket = require "skynet.socket"
+	for _ = 1, 200 do
+		local port = math.random(20000, 32000)
+		local ok, id = pcall(socket.listen, "127.0.0.1", port)
+		if ok and id then
+			socket.close(id)
+			return port
+		end
+	end
+	error("no free port found")
+end
+
+local function report(name, ok, err)
+	if ok then
+		skynet.error("TEST ok - " .. name)
+	elseif type(err) == "table" and err[SKIP] then
+		skynet.error("TEST skip - " .. name .. ": " .. err[SKIP])
+	else
+		skynet.error("TEST not ok - " .. name .. ": " .. string.gsub(tostring(err), "\n", " | "))
+	end
+end
+
+local function traceback(err)
+	if type(err) == "table" then
+		return err
+	end
+	return debug.traceback(err, 2)
+end
+
 function T.run(setup)
 	skynet.start(function()
 		if setup then
+			skynet.error("TEST begin - setup")
 			local ok, err = xpcall(setup, debug.traceback)
 			if not ok then
 				skynet.error("TEST not ok - setup: " .. string.gsub(tostring(err), "\n", " | "))
@@ -53,13 +122,12 @@ function T.run(setup)
 				return
 			end
 		end
+		if #cases == 0 then
+			skynet.error("TEST not ok - (file): declares no test case")
+		end
 		for _, c in ipairs(cases) do
-			local ok, err = xpcall(c.f, debug.traceback)
-			if ok then
-				skynet.error("TEST ok - " .. c.name)
-			else
-				skynet.error("TEST not ok - " .. c.name .. ": " .. string.gsub(tostring(err), "\n", " | "))
-			end
+			skynet.error("TEST begin - " .. c.name)
+			report(c.name, xpcall(c.f, traceback))
 		end
 		skynet.error("TEST done")
 		skynet.abort()
