@@ -45,22 +45,25 @@ selected() { [[ "$1" =~ $FILTER ]]; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
-# free_port: prints a TCP port free on 127.0.0.1, below the ephemeral range so
-# no client connection takes it before the test listens on it.
+# free_port [N]: prints N (default 1) ports free for TCP and UDP on 127.0.0.1
+# now, below the ephemeral range, so no client connection takes one before the
+# test listens on it (tests that reopen a listener on the same port need that).
 free_port() {
-	python3 - <<'PY'
-import random, socket
-for _ in range(200):
+	python3 - "${1:-1}" <<'PY'
+import random, socket, sys
+want, found = int(sys.argv[1]), []
+while len(found) < want:
     p = random.randint(20000, 32000)
-    s = socket.socket()
+    if p in found:
+        continue
     try:
-        s.bind(("127.0.0.1", p))
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", p))
     except OSError:
         continue
-    finally:
-        s.close()
-    print(p)
-    break
+    found.append(p)
+print(" ".join(map(str, found)))
 PY
 }
 
@@ -114,6 +117,7 @@ write_config() {
 		echo "logger = $TMP/$name.log"
 		echo "test_tmp = $TMP"
 		echo "test_bin = $BUILD/bin"
+		echo "test_ports = $(free_port 4)"
 		for line in "$@"; do echo "$line"; done
 	} >"$cfg"
 	echo "$cfg"

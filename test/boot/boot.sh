@@ -71,14 +71,19 @@ boot_signal() {
 		return
 	fi
 	kill -"$sig" $pid
-	wait $pid
+	wait_pid $pid 20
 	rc=$?
-	if [ $rc -ne 0 ]; then
+	if [ $rc -eq 124 ]; then
+		notok "boot: SIG$sig" "did not stop within 20 s"
+		show_tail "$log"
+	elif [ $rc -ne 0 ]; then
 		notok "boot: SIG$sig" "exit status $rc"
 	elif ! grep -q "shutdown" "$log"; then
 		notok "boot: SIG$sig" "no shutdown line in the log"
 	elif ! grep -qE "^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+\] \[:0[0-9a-f]{7}\] " "$log"; then
 		notok "boot: SIG$sig" "log lines lack the [time] [:handle] prefix"
+	elif [ -n "$(log_errors "$log")" ]; then
+		notok "boot: SIG$sig" "error in the log: $(log_errors "$log")"
 	else
 		ok "boot: SIG$sig stops the node cleanly"
 	fi
@@ -94,7 +99,13 @@ boot_logrotate() {
 	log="$TMP/hup.log"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/hup.out" 2>&1 &
 	pid=$!
-	wait_for "$log" "tick 2"
+	if ! wait_for "$log" "tick 2"; then
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		notok "boot: SIGHUP reopens the log" "node did not start"
+		show_tail "$log" "$TMP/hup.out"
+		return
+	fi
 	mv "$log" "$log.1"
 	kill -HUP $pid
 	if wait_for "$log" "tick" 50; then
@@ -103,7 +114,16 @@ boot_logrotate() {
 		notok "boot: SIGHUP reopens the log" "no new log file"
 	fi
 	kill -TERM $pid
-	wait $pid
+	wait_pid $pid 20 || notok "boot: SIGHUP node stops" "exit status $?"
+}
+
+# running PID: the process exists and is not a zombie. A stopped daemon whose
+# parent (PID 1 in a container) never reaps it stays a zombie, which kill -0
+# still reports alive.
+running() {
+	local state
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
 boot_daemon() {
@@ -118,7 +138,7 @@ boot_daemon() {
 	fi
 	local pid
 	pid=$(cat "$pidfile")
-	if ! kill -0 "$pid" 2>/dev/null; then
+	if ! running "$pid"; then
 		notok "boot: daemon" "pid $pid not running"
 		return
 	fi
@@ -131,11 +151,12 @@ boot_daemon() {
 	fi
 	kill -TERM "$pid"
 	local i
+	# stopped: the pid file is gone and the process has ended (or is a zombie)
 	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		[ ! -e "$pidfile" ] && ! running "$pid" && break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if running "$pid"; then
 		kill -9 "$pid"
 		notok "boot: daemon" "did not stop on SIGTERM"
 	elif [ -e "$pidfile" ]; then
@@ -155,12 +176,12 @@ boot_daemon
 # valgrind on a boot + shutdown: no invalid access, nothing definitely lost.
 boot_valgrind() {
 	selected "boot: valgrind" || return 0
-	if ! command -v valgrind >/dev/null 2>&1; then
-		echo "# skip boot: valgrind (valgrind not installed)"
+	if [ "$OUT" != "$ROOT" ]; then
+		skip "boot: valgrind" "sanitizer build (ASan and valgrind do not mix)"
 		return 0
 	fi
-	if [ "$OUT" != "$ROOT" ]; then
-		echo "# skip boot: valgrind (sanitizer build)"
+	if ! command -v valgrind >/dev/null 2>&1; then
+		skip_required "boot: valgrind" "valgrind not installed"
 		return 0
 	fi
 	local cfg log pid
@@ -171,11 +192,13 @@ boot_valgrind() {
 	pid=$!
 	if ! wait_for "$log" "tick 3" 600; then
 		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
 		notok "boot: valgrind" "node did not start under valgrind"
+		show_tail "$log" "$TMP/valgrind.out"
 		return
 	fi
 	kill -TERM $pid
-	wait $pid
+	wait_pid $pid 60
 	local rc=$?
 	if [ $rc -eq 0 ] && grep -q "definitely lost: 0 bytes" "$TMP/valgrind.out" || { [ $rc -eq 0 ] && grep -q "no leaks are possible" "$TMP/valgrind.out"; }; then
 		ok "boot: valgrind boot + SIGTERM: no errors, nothing lost"

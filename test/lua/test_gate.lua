@@ -6,7 +6,7 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
-local PORT = 20201
+local PORT, PORT2   -- free ports, chosen at setup
 local gate, agent
 local events = {}    -- watchdog reports, in arrival order
 
@@ -248,20 +248,20 @@ end)
 
 T.case("maxclient: connections beyond the limit are closed", function()
 	local g2 = skynet.newservice("gate")
-	skynet.call(g2, "lua", "open", { address = "127.0.0.1", port = PORT + 1, maxclient = 2,
+	skynet.call(g2, "lua", "open", { address = "127.0.0.1", port = PORT2, maxclient = 2,
 		watchdog = skynet.self() })
-	local a = assert(socket.open("127.0.0.1", PORT + 1))
-	local b = assert(socket.open("127.0.0.1", PORT + 1))
+	local a = assert(socket.open("127.0.0.1", PORT2))
+	local b = assert(socket.open("127.0.0.1", PORT2))
 	local fa, fb = expect("open", nil, g2)[2], expect("open", nil, g2)[2]
 	skynet.call(g2, "lua", "forward", fa, 0, agent)
 	skynet.call(g2, "lua", "forward", fb, 0, agent)
-	local c = assert(socket.open("127.0.0.1", PORT + 1))
+	local c = assert(socket.open("127.0.0.1", PORT2))
 	T.eq(read_within(c, 1), false, "third client closed")
 	socket.close(c)
 	socket.close(a)
 	expect("close", fa, g2)
 	-- a slot is free again
-	local d = assert(socket.open("127.0.0.1", PORT + 1))
+	local d = assert(socket.open("127.0.0.1", PORT2))
 	local fd = expect("open", nil, g2)[2]
 	skynet.call(g2, "lua", "forward", fd, 0, agent)
 	socket.write(d, packet("fits"))
@@ -281,6 +281,7 @@ T.run(function()
 		e.from = source
 		events[#events + 1] = e
 	end)
+	PORT, PORT2 = T.free_port(), T.free_port()
 	agent = skynet.newservice("t_echoagent")
 	gate = skynet.newservice("gate")
 	skynet.call(gate, "lua", "open", { address = "127.0.0.1", port = PORT, maxclient = 200, nodelay = true })

@@ -321,7 +321,7 @@ end)
 T.case("udp round trip", function()
 	local replies = {}
 	local server, client
-	local sport = 20101
+	local sport = T.free_port()
 	server = socket.udp(function(data, from)
 		socket.sendto(server, from, "echo:" .. data)
 	end, "127.0.0.1", sport)

@@ -207,7 +207,7 @@ end)
 
 T.case("connect() without once retries until the server appears", function()
 	local socket = require "skynet.socket"
-	local port = 20111
+	local port = T.free_port()
 	local ch = sc.channel { host = "127.0.0.1", port = port }
 	local connected
 	skynet.fork(function()

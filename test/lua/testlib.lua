@@ -77,20 +77,19 @@ function T.wait_until(pred, timeout, what)
 	end
 end
 
--- T.free_port(): a TCP port free on 127.0.0.1 now, below the kernel's
--- ephemeral range (32768+), so no client connection takes it before the test
--- listens on it again (a test that must reopen a listener on the same port).
+-- T.free_port(): the next of the ports test/run.sh found free for this run
+-- (config `test_ports`): below the kernel's ephemeral range, so no client
+-- connection takes one before the test listens on it. Where the kernel may
+-- choose, listen on port 0 instead.
+local free_ports
 function T.free_port()
-	local socket = require "skynet.socket"
-	for _ = 1, 200 do
-		local port = math.random(20000, 32000)
-		local ok, id = pcall(socket.listen, "127.0.0.1", port)
-		if ok and id then
-			socket.close(id)
-			return port
+	if not free_ports then
+		free_ports = {}
+		for p in string.gmatch(skynet.getenv "test_ports" or "", "%d+") do
+			free_ports[#free_ports + 1] = tonumber(p)
 		end
 	end
-	error("no free port found")
+	return assert(table.remove(free_ports, 1), "no free port left (test_ports in the config)")
 end
 
 local function report(name, ok, err)

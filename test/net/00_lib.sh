@@ -52,10 +52,13 @@ net_stop() {
 	NET_RC=$?
 }
 
-# net_check_sanitizer NAME: a notok line if the node's output has sanitizer reports.
+# net_check_sanitizer NAME [ERE]: a notok line if the node's output has
+# sanitizer reports, or its log a Lua error that ERE does not expect.
 net_check_sanitizer() {
-	local san
+	local san errs
 	san=$(sanitizer_errors "$TMP/$1.out")
 	[ -n "$san" ] && notok "$1: sanitizer" "$san"
+	errs=$(log_errors "$TMP/$1.log" "${2:-}")
+	[ -n "$errs" ] && notok "$1: no error in the node log" "$errs"
 	return 0
 }

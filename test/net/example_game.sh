@@ -2,8 +2,9 @@
 # examples/client.lua under plain lua5.4, from login to logout, one client and
 # then 20 at once; every agent must be gone afterwards.
 net_example_game() {
-	local name=net_example_game port=20302
+	local name=net_example_game port
 	selected "$name" || return 0
+	port=$(free_port)
 	local cfg="$TMP/$name.conf"
 	# like config/game.conf, with absolute paths and a test port
 	cat >"$cfg" <<CONF
@@ -66,11 +67,13 @@ CONF
 	else
 		notok "$name: bad requests" "$out"
 	fi
-	sleep 0.3
-	local agents
-	agents=$(grep -c "LAUNCH snlua agent" "$TMP/$name.log")
-	local logins
-	logins=$(grep -c "logged in as" "$TMP/$name.log")
+	local agents logins i
+	for ((i = 0; i < 100; i++)); do
+		agents=$(grep -c "LAUNCH snlua agent" "$TMP/$name.log")
+		logins=$(grep -c "logged in as" "$TMP/$name.log")
+		[ "$agents" -eq 22 ] && [ "$logins" -eq 21 ] && break
+		sleep 0.05
+	done
 	if [ "$agents" -eq 22 ] && [ "$logins" -eq 21 ]; then ok "$name: one agent per client ($agents)"; else
 		notok "$name: agents" "$agents agents, $logins logins"
 	fi
