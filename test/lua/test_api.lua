@@ -119,17 +119,18 @@ T.case("fork order", function()
 	T.eq(table.concat(order, ","), "1,2,3,4,5,6,7,8,9,10")
 end)
 
-T.case("sleep and timeout within a tick", function()
+-- Never early; lateness bounded loosely (a loaded 2-core machine may be late
+-- by many ticks: the precise figure is bench/bench_timer.lua's p99).
+T.case("sleep and timeout never fire early", function()
 	local t0 = skynet.now()
 	skynet.sleep(20)
 	local d = skynet.now() - t0
-	T.ok(d >= 20 and d <= 21, "slept " .. d .. " ticks for 20")
+	T.ok(d >= 20 and d < 120, "slept " .. d .. " ticks for 20")
 	local fired
 	t0 = skynet.now()
 	skynet.timeout(15, function() fired = skynet.now() end)
-	skynet.sleep(25)
-	T.ok(fired, "timeout fired")
-	T.ok(fired - t0 >= 15 and fired - t0 <= 16, "fired after " .. (fired - t0))
+	T.wait_until(function() return fired end, 200, "the timeout")
+	T.ok(fired - t0 >= 15 and fired - t0 < 115, "fired after " .. (fired - t0))
 end)
 
 T.case("sleep interrupted by wakeup", function()
@@ -154,8 +155,7 @@ T.case("uniqueservice from concurrent callers", function()
 	local a, b
 	skynet.fork(function() a = skynet.uniqueservice("t_peer") end)
 	skynet.fork(function() b = skynet.uniqueservice("t_peer") end)
-	skynet.sleep(20)
-	T.ok(a and b, "both returned")
+	T.wait_until(function() return a and b end, 500, "both callers to return")
 	T.eq(a, b, "same service")
 	T.eq(skynet.queryservice("t_peer"), a, "queryservice")
 end)
