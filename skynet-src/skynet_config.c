@@ -1,21 +1,19 @@
-/* skynet_config.c: owns reading the INI config file into env and struct skynet_config.
+/* skynet_config.c: owns turning a config file into env and struct skynet_config.
  *
- * Parsing is inih's (Debian's libinih). Three of its habits shape this file:
- *  - it reads through a 200-byte buffer and parses the rest of a longer line as a
- *    new line, so every line is measured here first and an over-long one is an
- *    error that names it;
- *  - its handler does not receive line numbers, so we feed it through our own
- *    fgets-style reader, which counts lines (one reader call per line, given the
- *    length check) and also notices section headers before inih does;
- *  - an indented line continues the previous key and arrives as another handler
- *    call with the same name; such pieces are joined with no separator.
- * Values are collected here first (continuations change them) and go into env,
- * which is write-once, only after the whole file has parsed and validated. */
+ * Two formats, one result. The file is read as skynet's Lua script format when
+ * any line carries Lua syntax our INI never has (config_detect_lua below: a
+ * `--` comment, `local`, `include`, a quoted value, `..` joining names or
+ * strings), else as INI. Each reader (skynet_config_ini.c, skynet_config_lua.c)
+ * yields the same key/value list with file:line per key; the checks, defaults
+ * and env filling here are format-blind, and nothing past this file knows
+ * which format was used. When the chosen reader rejects the file, the message
+ * also says why the other format does not fit, so a file valid in neither
+ * explains both in one line. Values go into env, which is write-once, only
+ * after the whole file has been read and checked. */
 #include "skynet_config.h"
+#include "skynet_config_list.h"
 #include "skynet_env.h"
 #include "skynet_malloc.h"
-
-#include <ini.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,72 +27,14 @@
 #define LUA_CMOD_DIR "/usr/local/lib/lua/5.4"
 #endif
 
-/* inih's buffer holds 199 bytes plus the NUL. */
-#define CONFIG_MAX_LINE 199
+#define CONFIG_ERR 512
+/* Our INI's line limit (inih's buffer), for --print-config's line splitting. */
+#define CONFIG_INI_LINE 199
 
-struct config_entry {
-	char *key;
-	char *value;
+struct config_marker {
 	int line;
+	const char *what;   /* why the file is Lua, phrased against INI */
 };
-
-struct config_parse {
-	const char *path;
-	FILE *fp;
-	int line;            /* line the reader handed out last */
-	int indented;        /* that line starts with whitespace */
-	struct config_entry *entry;
-	int count;
-	int cap;
-	char *err;
-	size_t errsz;
-	int err_line;        /* first line we reported an error for; 0 if none */
-};
-
-/* A growable string for building expanded values. */
-struct strbuf {
-	char *s;
-	size_t len;
-	size_t cap;
-};
-
-static void
-sb_append(struct strbuf *b, const char *s, size_t n) {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->s = skynet_realloc(b->s, cap);
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-set_error(char *err, size_t errsz, const char *fmt, ...) {
-	va_list ap;
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-/* Records the first error only; later ones are usually fallout. */
-static void
-parse_fail(struct config_parse *p, int line, const char *fmt, ...) {
-	char msg[256];
-	va_list ap;
-	if (p->err_line)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->err_line = line;
-	set_error(p->err, p->errsz, "%s:%d: %s", p->path, line, msg);
-}
 
 static int
 is_name_start(int c) {
@@ -106,157 +46,155 @@ is_name_char(int c) {
 	return isalnum(c) || c == '_';
 }
 
-/* Expands $VAR and ${VAR} from the process environment. A '$' not followed by
- * a name or '{' is kept as it is. Returns the new string, or NULL after
- * reporting the error. */
-static char *
-expand_value(struct config_parse *p, const char *in) {
-	struct strbuf b = { NULL, 0, 0 };
-	sb_append(&b, "", 0);
-	const char *s = in;
-	while (*s) {
-		const char *dollar = strchr(s, '$');
-		if (dollar == NULL) {
-			sb_append(&b, s, strlen(s));
-			break;
-		}
-		sb_append(&b, s, (size_t)(dollar - s));
-		const char *name = dollar + 1;
-		size_t n = 0;
-		const char *after;
-		if (*name == '{') {
-			name++;
-			while (is_name_char((unsigned char)name[n]))
-				n++;
-			if (n == 0 || !is_name_start((unsigned char)name[0]) || name[n] != '}') {
-				parse_fail(p, p->line, "bad variable reference '${' (expected ${NAME})");
-				skynet_free(b.s);
-				return NULL;
-			}
-			after = name + n + 1;
-		} else if (is_name_start((unsigned char)*name)) {
-			while (is_name_char((unsigned char)name[n]))
-				n++;
-			after = name + n;
-		} else {
-			sb_append(&b, "$", 1);
-			s = name;
-			continue;
-		}
-		char var[128];
-		if (n >= sizeof(var)) {
-			parse_fail(p, p->line, "variable name too long");
-			skynet_free(b.s);
-			return NULL;
-		}
-		memcpy(var, name, n);
-		var[n] = '\0';
-		const char *val = getenv(var);
-		if (val == NULL) {
-			parse_fail(p, p->line, "undefined environment variable '%s'", var);
-			skynet_free(b.s);
-			return NULL;
-		}
-		sb_append(&b, val, strlen(val));
-		s = after;
-	}
-	return b.s;
+static int
+starts_word(const char *s, const char *end, const char *word) {
+	size_t n = strlen(word);
+	return (size_t)(end - s) > n && strncmp(s, word, n) == 0 && !is_name_char((unsigned char)s[n]);
 }
 
-static struct config_entry *
-entry_find(struct config_parse *p, const char *key) {
-	for (int i = 0; i < p->count; i++)
-		if (strcmp(p->entry[i].key, key) == 0)
-			return &p->entry[i];
+/* `..` with a name, string or ')' before it and a name or string after it.
+ * A path such as ../lib/?.lua has '/' after its dots, so INI never matches. */
+static int
+has_concat(const char *s, const char *end) {
+	for (const char *d = s; d + 1 < end; d++) {
+		if (d[0] != '.' || d[1] != '.')
+			continue;
+		const char *a = d + 2;
+		while (a < end && (*a == ' ' || *a == '\t'))
+			a++;
+		const char *b = d - 1;
+		while (b >= s && (*b == ' ' || *b == '\t'))
+			b--;
+		int after = a < end && (is_name_start((unsigned char)*a) || *a == '"' || *a == '\'');
+		int before = b >= s && (is_name_char((unsigned char)*b) || *b == '"' || *b == '\'' || *b == ')');
+		if (after && before)
+			return 1;
+	}
+	return 0;
+}
+
+/* Looks at one line (without its '\n'); returns why it is Lua, or NULL. */
+static const char *
+line_marker(const char *s, const char *end) {
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (end - s >= 2 && s[0] == '-' && s[1] == '-')
+		return "a '--' comment (INI comments start with ';' or '#')";
+	if (starts_word(s, end, "local"))
+		return "'local' (INI has no variables)";
+	if (starts_word(s, end, "include"))
+		return "'include' (INI has no include)";
+	if (has_concat(s, end))
+		return "'..' concatenation (INI has none)";
+	const char *n = s;
+	while (n < end && is_name_char((unsigned char)*n))
+		n++;
+	if (n == s)
+		return NULL;
+	while (n < end && (*n == ' ' || *n == '\t'))
+		n++;
+	if (n == end || *n != '=')
+		return NULL;
+	n++;
+	while (n < end && (*n == ' ' || *n == '\t'))
+		n++;
+	if (n < end && (*n == '"' || *n == '\'' ||
+	    (*n == '[' && n + 1 < end && (n[1] == '[' || n[1] == '='))))
+		return "a quoted value (INI values are not quoted)";
 	return NULL;
 }
 
-/* fgets for inih that counts lines. The length check guarantees a line fits in
- * num - 1 bytes apart from its '\n', which we swallow here if it did not fit,
- * so every call hands out exactly one line. */
+/* Returns 1 and fills m if the text has a line only skynet's Lua format has. */
+static int
+config_detect_lua(const char *text, size_t len, struct config_marker *m) {
+	const char *s = text, *end = text + len;
+	for (int line = 1; s < end; line++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *e = nl ? nl : end;
+		const char *what = line_marker(s, e);
+		if (what) {
+			m->line = line;
+			m->what = what;
+			return 1;
+		}
+		s = e + 1;
+	}
+	return 0;
+}
+
+/* Reads the whole file for detection. Returns a buffer to free, or NULL. */
 static char *
-config_reader(char *str, int num, void *stream) {
-	struct config_parse *p = stream;
-	if (p->err_line)
-		return NULL; /* stop inih once we have an error */
-	if (fgets(str, num, p->fp) == NULL)
-		return NULL;
-	size_t len = strlen(str);
-	if (len > 0 && str[len - 1] != '\n') {
-		int c = getc(p->fp);
-		if (c != '\n' && c != EOF)
-			ungetc(c, p->fp);
-	}
-	p->line++;
-	p->indented = str[0] == ' ' || str[0] == '\t';
-	if (!p->indented && str[0] == '[') {
-		parse_fail(p, p->line, "sections are not supported");
+read_all(const char *path, size_t *len, char *err, size_t errsz) {
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		config_set_error(err, errsz, "cannot open config file '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	return str;
+	size_t cap = 4096, n = 0;
+	char *buf = skynet_malloc(cap);
+	size_t got;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			cap *= 2;
+			buf = skynet_realloc(buf, cap);
+		}
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		config_set_error(err, errsz, "cannot read config file '%s'", path);
+		skynet_free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }
 
-static int
-config_handler(void *user, const char *section, const char *name, const char *value) {
-	struct config_parse *p = user;
-	if (p->err_line)
-		return 0;
-	if (section[0]) {
-		/* An indented [x] before any key gets past the reader. */
-		parse_fail(p, p->line, "sections are not supported");
-		return 0;
-	}
-	char *v = expand_value(p, value);
-	if (v == NULL)
-		return 0;
-	if (p->indented && p->count > 0) {
-		/* inih only calls back for an indented line as a continuation of
-		 * the key it saw last, which is our last entry. */
-		struct config_entry *e = &p->entry[p->count - 1];
-		size_t a = strlen(e->value), b = strlen(v);
-		e->value = skynet_realloc(e->value, a + b + 1);
-		memcpy(e->value + a, v, b + 1);
-		skynet_free(v);
-		return 1;
-	}
-	struct config_entry *old = entry_find(p, name);
-	if (old) {
-		parse_fail(p, p->line, "duplicate key '%s' (first set on line %d)", name, old->line);
-		skynet_free(v);
-		return 0;
-	}
-	if (p->count == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->entry = skynet_realloc(p->entry, sizeof(*p->entry) * p->cap);
-	}
-	p->entry[p->count].key = skynet_strdup(name);
-	p->entry[p->count].value = v;
-	p->entry[p->count].line = p->line;
-	p->count++;
-	return 1;
-}
-
-/* Measures every line before inih sees the file. Returns 0 or -1 with err set. */
-static int
-check_line_lengths(struct config_parse *p) {
-	int c, line = 1;
-	size_t len = 0;
-	while ((c = getc(p->fp)) != EOF) {
-		if (c == '\n') {
-			line++;
-			len = 0;
+/* Drops the keys set to nil: from here on they simply are not set. */
+static void
+drop_unset(struct config_list *l) {
+	int n = 0;
+	for (int i = 0; i < l->count; i++) {
+		if (l->entry[i].value == NULL) {
+			skynet_free(l->entry[i].key);
 			continue;
 		}
-		if (++len > CONFIG_MAX_LINE) {
-			parse_fail(p, line, "line longer than %d bytes", CONFIG_MAX_LINE);
-			return -1;
-		}
+		l->entry[n++] = l->entry[i];
 	}
-	if (ferror(p->fp)) {
-		set_error(p->err, p->errsz, "cannot read config file '%s': %s", p->path, strerror(errno));
+	l->count = n;
+}
+
+/* Detects the format and reads path into l. *lua says which format it was. */
+static int
+config_read(const char *path, struct config_list *l, int *lua, char *err, size_t errsz) {
+	size_t len;
+	char *text = read_all(path, &len, err, errsz);
+	if (text == NULL)
+		return -1;
+	struct config_marker m = { 0, NULL };
+	*lua = config_detect_lua(text, len, &m);
+	skynet_free(text);
+	char first[CONFIG_ERR], other[CONFIG_ERR];
+	if (*lua) {
+		if (config_lua_read(path, l, first, sizeof(first)) == 0)
+			goto done;
+		config_set_error(err, errsz, "%s; not INI either: %s:%d: %s", first, path, m.line, m.what);
 		return -1;
 	}
-	rewind(p->fp);
+	if (config_ini_read(path, l, first, sizeof(first)) == 0)
+		goto done;
+	/* Say why it is not Lua either, unless Lua fails the same way ($VAR). */
+	struct config_list scratch;
+	memset(&scratch, 0, sizeof(scratch));
+	if (config_lua_read(path, &scratch, other, sizeof(other)) != 0 && strcmp(first, other) != 0)
+		config_set_error(err, errsz, "%s; not Lua either: %s", first, other);
+	else
+		config_set_error(err, errsz, "%s", first);
+	config_list_free(&scratch);
+	return -1;
+done:
+	drop_unset(l);
 	return 0;
 }
 
@@ -275,26 +213,51 @@ parse_int(const char *s, long *out) {
 }
 
 static int
-check_range(struct config_parse *p, const char *key, long lo, long hi, long *out) {
-	struct config_entry *e = entry_find(p, key);
+entry_fail(const struct config_entry *e, char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+entry_fail(const struct config_entry *e, char *err, size_t errsz, const char *fmt, ...) {
+	char msg[CONFIG_ERR];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_set_error(err, errsz, "%s:%d: %s", e->file, e->line, msg);
+	return -1;
+}
+
+static int
+check_range(struct config_list *l, const char *key, long lo, long hi, long *out, char *err, size_t errsz) {
+	struct config_entry *e = config_list_find(l, key);
 	if (e == NULL)
 		return 0;
 	long v;
-	if (parse_int(e->value, &v) < 0 || v < lo || v > hi) {
-		if (lo == 0 && hi == 1)
-			parse_fail(p, e->line, "%s must be 0 or 1, got '%s'", key, e->value);
-		else
-			parse_fail(p, e->line, "%s must be an integer between %ld and %ld, got '%s'",
-				key, lo, hi, e->value);
-		return -1;
-	}
+	if (parse_int(e->value, &v) < 0 || v < lo || v > hi)
+		return entry_fail(e, err, errsz, "%s must be an integer between %ld and %ld, got '%s'",
+			key, lo, hi, e->value);
 	*out = v;
 	return 0;
 }
 
+/* skynet reads profile as a boolean; we also take our documented 0/1. */
 static int
-check_memlimit(struct config_parse *p) {
-	struct config_entry *e = entry_find(p, "memlimit");
+check_boolean(struct config_list *l, const char *key, long *out, char *err, size_t errsz) {
+	struct config_entry *e = config_list_find(l, key);
+	if (e == NULL)
+		return 0;
+	if (strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0)
+		*out = 1;
+	else if (strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0)
+		*out = 0;
+	else
+		return entry_fail(e, err, errsz, "%s must be true or false (or 1 or 0), got '%s'", key, e->value);
+	return 0;
+}
+
+static int
+check_memlimit(struct config_list *l, char *err, size_t errsz) {
+	struct config_entry *e = config_list_find(l, "memlimit");
 	if (e == NULL)
 		return 0;
 	const char *s = e->value;
@@ -302,25 +265,22 @@ check_memlimit(struct config_parse *p) {
 	while (isdigit((unsigned char)s[n]))
 		n++;
 	int ok = n > 0 && (s[n] == '\0' || (strchr("KMGkmg", s[n]) && s[n + 1] == '\0'));
-	if (!ok) {
-		parse_fail(p, e->line, "memlimit must be a non-negative integer with an optional K, M or G suffix, got '%s'", s);
-		return -1;
-	}
+	if (!ok)
+		return entry_fail(e, err, errsz,
+			"memlimit must be a non-negative integer with an optional K, M or G suffix, got '%s'", s);
 	return 0;
 }
 
 static int
-validate(struct config_parse *p, long *thread, long *harbor, long *profile) {
-	if (check_range(p, "thread", 1, 1024, thread) < 0 ||
-	    check_range(p, "harbor", 0, 255, harbor) < 0 ||
-	    check_range(p, "profile", 0, 1, profile) < 0 ||
-	    check_memlimit(p) < 0)
+validate(struct config_list *l, long *thread, long *harbor, long *profile, char *err, size_t errsz) {
+	if (check_range(l, "thread", 1, 1024, thread, err, errsz) < 0 ||
+	    check_range(l, "harbor", 0, 255, harbor, err, errsz) < 0 ||
+	    check_boolean(l, "profile", profile, err, errsz) < 0 ||
+	    check_memlimit(l, err, errsz) < 0)
 		return -1;
-	struct config_entry *e = entry_find(p, "daemon");
-	if (e && e->value[0] == '\0') {
-		parse_fail(p, e->line, "daemon must name a pid file");
-		return -1;
-	}
+	struct config_entry *e = config_list_find(l, "daemon");
+	if (e && e->value[0] == '\0')
+		return entry_fail(e, err, errsz, "daemon must name a pid file");
 	return 0;
 }
 
@@ -330,59 +290,152 @@ default_env(const char *key, const char *value) {
 		env_set(key, value);
 }
 
-static void
-parse_free(struct config_parse *p) {
-	for (int i = 0; i < p->count; i++) {
-		skynet_free(p->entry[i].key);
-		skynet_free(p->entry[i].value);
+/* Why value cannot be written as an INI value that reads back the same (as INI),
+ * or NULL if it can. */
+static const char *
+ini_unwritable(const char *key, const char *v) {
+	if (!is_name_start((unsigned char)key[0]))
+		return "the key is not a plain name";
+	for (const char *k = key; *k; k++)
+		if (!is_name_char((unsigned char)*k) && *k != '.' && *k != '-')
+			return "the key is not a plain name";
+	if (strcmp(v, "nil") == 0)
+		return "INI reads the value nil as unset";
+	size_t n = strlen(v);
+	if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
+		return "INI drops spaces around a value";
+	if (v[0] == ';')
+		return "INI reads a leading ';' as a comment";
+	if (strcmp(key, "local") == 0 || strcmp(key, "include") == 0 || has_concat(v, v + n) ||
+	    v[0] == '"' || v[0] == '\'' || (v[0] == '[' && (v[1] == '[' || v[1] == '=')))
+		return "it would make the file read as Lua";
+	for (const char *s = v; *s; s++) {
+		if (*s == '\n' || *s == '\r')
+			return "INI values are one line";
+		if (*s == ';' && s > v && isspace((unsigned char)s[-1]))
+			return "INI reads ' ;' as the start of a comment";
+		if (*s == '$' && (is_name_start((unsigned char)s[1]) || s[1] == '{'))
+			return "INI would expand the '$'";
 	}
-	skynet_free(p->entry);
-	if (p->fp)
-		fclose(p->fp);
+	return NULL;
+}
+
+/* A piece of a split value may start at v[c] (a continuation line). */
+static int
+can_cut(const char *v, size_t c) {
+	if (isspace((unsigned char)v[c - 1]) || isspace((unsigned char)v[c]) || v[c] == ';' || v[c] == '#')
+		return 0;
+	const char *s = v + c, *end = s + strlen(s);
+	return line_marker(s, end) == NULL;
+}
+
+/* Writes key = value, split into indented continuation lines where it would
+ * pass the INI line limit (preferring cuts after ';', as in a path list).
+ * Returns -1 if no cut fits. With out == NULL only checks. */
+static int
+write_ini_entry(FILE *out, const char *key, const char *v) {
+	size_t len = strlen(v), pos = 0;
+	if (strlen(key) + 3 >= CONFIG_INI_LINE)
+		return -1;
+	size_t room = CONFIG_INI_LINE - (strlen(key) + 3);
+	if (out)
+		fprintf(out, "%s =%s", key, len ? " " : "");
+	while (len - pos > room) {
+		size_t cut = 0;
+		for (size_t c = pos + room; c > pos; c--) {
+			if (!can_cut(v, c))
+				continue;
+			if (cut == 0)
+				cut = c;
+			if (v[c - 1] == ';') {
+				cut = c;
+				break;
+			}
+		}
+		if (cut == 0)
+			return -1;
+		if (out)
+			fprintf(out, "%.*s\n\t", (int)(cut - pos), v + pos);
+		pos = cut;
+		room = CONFIG_INI_LINE - 1;
+	}
+	if (out)
+		fprintf(out, "%s\n", v + pos);
+	return 0;
+}
+
+void
+config_set_error(char *err, size_t errsz, const char *fmt, ...) {
+	va_list ap;
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+struct config_entry *
+config_list_add(struct config_list *l, const char *key, const char *value, const char *file, int line) {
+	if (l->count == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->entry = skynet_realloc(l->entry, sizeof(*l->entry) * l->cap);
+	}
+	struct config_entry *e = &l->entry[l->count++];
+	e->key = skynet_strdup(key);
+	e->value = value ? skynet_strdup(value) : NULL;
+	e->file = file;
+	e->line = line;
+	return e;
+}
+
+struct config_entry *
+config_list_find(struct config_list *l, const char *key) {
+	for (int i = 0; i < l->count; i++)
+		if (strcmp(l->entry[i].key, key) == 0)
+			return &l->entry[i];
+	return NULL;
+}
+
+const char *
+config_list_file(struct config_list *l, const char *path) {
+	for (int i = 0; i < l->nfile; i++)
+		if (strcmp(l->file[i], path) == 0)
+			return l->file[i];
+	l->file = skynet_realloc(l->file, sizeof(*l->file) * (l->nfile + 1));
+	l->file[l->nfile] = skynet_strdup(path);
+	return l->file[l->nfile++];
+}
+
+void
+config_list_free(struct config_list *l) {
+	for (int i = 0; i < l->count; i++) {
+		skynet_free(l->entry[i].key);
+		skynet_free(l->entry[i].value);
+	}
+	for (int i = 0; i < l->nfile; i++)
+		skynet_free(l->file[i]);
+	skynet_free(l->entry);
+	skynet_free(l->file);
+	memset(l, 0, sizeof(*l));
 }
 
 int
 config_load(const char *path, struct skynet_config *cfg, char *err, size_t errsz) {
-	struct config_parse p;
-	memset(&p, 0, sizeof(p));
-	p.path = path;
-	p.err = err;
-	p.errsz = errsz;
+	struct config_list l;
+	memset(&l, 0, sizeof(l));
 	if (err && errsz)
 		err[0] = '\0';
-	p.fp = fopen(path, "r");
-	if (p.fp == NULL) {
-		set_error(err, errsz, "cannot open config file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (check_line_lengths(&p) < 0)
-		goto fail;
-	int r = ini_parse_stream(config_reader, &p, config_handler, &p);
-	if (r == -2) {
-		set_error(err, errsz, "%s: out of memory while parsing", path);
-		goto fail;
-	}
-	/* inih reports the first line its handler or its own syntax check
-	 * rejected; keep whichever of its error and ours comes first. */
-	if (r > 0 && (p.err_line == 0 || r < p.err_line)) {
-		set_error(err, errsz, "%s:%d: syntax error (expected 'key = value')", path, r);
-		goto fail;
-	}
-	if (p.err_line)
-		goto fail;
-	if (ferror(p.fp)) {
-		set_error(err, errsz, "cannot read config file '%s'", path);
-		goto fail;
-	}
-
+	int lua;
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	long thread = nproc < 1 ? 1 : nproc > 1024 ? 1024 : nproc;
 	long harbor = 1, profile = 1;
-	if (validate(&p, &thread, &harbor, &profile) < 0)
+	if (config_read(path, &l, &lua, err, errsz) < 0 ||
+	    validate(&l, &thread, &harbor, &profile, err, errsz) < 0)
 		goto fail;
-	for (int i = 0; i < p.count; i++) {
-		if (env_set(p.entry[i].key, p.entry[i].value) < 0) {
-			parse_fail(&p, p.entry[i].line, "key '%s' is already set", p.entry[i].key);
+	for (int i = 0; i < l.count; i++) {
+		struct config_entry *e = &l.entry[i];
+		if (env_set(e->key, e->value) < 0) {
+			entry_fail(e, err, errsz, "key '%s' is already set", e->key);
 			goto fail;
 		}
 	}
@@ -392,8 +445,7 @@ config_load(const char *path, struct skynet_config *cfg, char *err, size_t errsz
 	default_env("thread", num);
 	snprintf(num, sizeof(num), "%ld", harbor);
 	default_env("harbor", num);
-	snprintf(num, sizeof(num), "%ld", profile);
-	default_env("profile", num);
+	default_env("profile", "true"); /* as skynet stores its boolean default */
 	default_env("cpath", "./cservice/?.so");
 	default_env("bootstrap", "snlua bootstrap");
 	default_env("logservice", "logger");
@@ -410,9 +462,43 @@ config_load(const char *path, struct skynet_config *cfg, char *err, size_t errsz
 	cfg->bootstrap = env_get("bootstrap");
 	cfg->logger = env_get("logger");
 	cfg->logservice = env_get("logservice");
-	parse_free(&p);
+	config_list_free(&l);
 	return 0;
 fail:
-	parse_free(&p);
+	config_list_free(&l);
 	return -1;
+}
+
+int
+config_print(const char *path, FILE *out, char *err, size_t errsz) {
+	struct config_list l;
+	memset(&l, 0, sizeof(l));
+	if (err && errsz)
+		err[0] = '\0';
+	int lua, ret = -1;
+	long thread = 1, harbor = 1, profile = 1;
+	if (config_read(path, &l, &lua, err, errsz) < 0 ||
+	    validate(&l, &thread, &harbor, &profile, err, errsz) < 0)
+		goto done;
+	/* Check everything before printing anything. */
+	for (int i = 0; i < l.count; i++) {
+		struct config_entry *e = &l.entry[i];
+		const char *why = ini_unwritable(e->key, e->value);
+		if (why == NULL && write_ini_entry(NULL, e->key, e->value) < 0)
+			why = "no place to split its long value";
+		if (why) {
+			entry_fail(e, err, errsz, "cannot write key '%s' as INI: %s", e->key, why);
+			goto done;
+		}
+	}
+	fprintf(out, "; %s (%s) as INI: the keys it sets, resolved (skynet --print-config)\n",
+		path, lua ? "skynet's Lua format" : "INI");
+	for (int i = 0; i < l.count; i++)
+		write_ini_entry(out, l.entry[i].key, l.entry[i].value);
+	ret = fflush(out) == 0 ? 0 : -1;
+	if (ret < 0)
+		config_set_error(err, errsz, "cannot write the config: %s", strerror(errno));
+done:
+	config_list_free(&l);
+	return ret;
 }
