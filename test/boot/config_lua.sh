@@ -42,26 +42,35 @@ LUA
 }
 
 # config_lua_boot NAME CONFIG: boots the node from the project root (so
-# root = "./" works) with the log in $TMP/NAME.log; reports its TEST lines.
+# root = "./" works) with the log in $TMP/NAME.log; reports its testlib cases
+# (read by test/logcheck.awk, so any Lua error logged fails a case).
 config_lua_boot() {
 	local name=$1 cfg=$2 log="$TMP/$1.log" rc
 	(cd "$ROOT" && SKYNET_T_LOG="$log" SKYNET_T_OUT="$OUT" SKYNET_T_CMOD="$CMOD" \
 		timeout -k 5 30 "$OUT/skynet" "$cfg") >"$TMP/$name.out" 2>&1
 	rc=$?
-	if ! grep -q "TEST done" "$log" 2>/dev/null; then
-		notok "config_lua: $name" "did not finish (exit status $rc): $(tail -5 "$log" "$TMP/$name.out" 2>/dev/null | tr '\n' ' ')"
-		return
-	fi
+	local kind rest done=0 cases=0
 	while IFS= read -r line; do
-		case "$line" in
-		*"TEST ok - "*) ok "config_lua: $name: ${line#*TEST ok - }" ;;
-		*"TEST not ok - "*) notok "config_lua: $name: ${line#*TEST not ok - }" ;;
+		kind=${line%% *}
+		rest=${line#* }
+		case "$kind" in
+		ok) ok "config_lua: $name: $rest" ;;
+		notok) notok "config_lua: $name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		done) done=1 ;;
+		cases) cases=$rest ;;
 		esac
-	done <"$log"
-	[ $rc -eq 0 ] || notok "config_lua: $name: exit status" "$rc"
+	done < <(awk -v allowed="" -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
+	if [ $done -eq 0 ] || [ "$cases" -eq 0 ]; then
+		notok "config_lua: $name" "did not finish (exit status $rc)"
+		show_tail "$log" "$TMP/$name.out"
+	elif [ $rc -ne 0 ]; then
+		notok "config_lua: $name: exit status" "$rc"
+		show_tail "$TMP/$name.out"
+	fi
 	local san
 	san=$(sanitizer_errors "$TMP/$name.out")
 	[ -n "$san" ] && notok "config_lua: $name: sanitizer" "$san"
+	return 0
 }
 
 config_lua_boot_node() {
