@@ -28,8 +28,12 @@ print_config(const char *path) {
 
 int
 main(int argc, char *argv[]) {
-	if (argc == 3 && strcmp(argv[1], "--print-config") == 0)
-		return print_config(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "--print-config") == 0) {
+		if (argc == 3)
+			return print_config(argv[2]);
+		usage(argv[0]);
+		return 1;
+	}
 	if (argc != 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argv[0]);
 		return argc == 2 ? 0 : 1;

@@ -145,6 +145,18 @@ config_lua_errors() {
 		"$f:1: undefined environment variable 'NO_SUCH_VARIABLE_HERE'"
 }
 
+config_lua_print_usage() {
+	selected "config_lua: --print-config without a file" || return 0
+	local err
+	err=$("$OUT/skynet" --print-config 2>&1)
+	if [ $? -eq 1 ] && grep -q "usage" <<<"$err"; then
+		ok "config_lua: --print-config without a file prints the usage"
+	else
+		notok "config_lua: --print-config without a file" "$err"
+	fi
+}
+
 config_lua_boot_node
 config_lua_print
 config_lua_errors
+config_lua_print_usage
