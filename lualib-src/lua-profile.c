@@ -1,7 +1,9 @@
 /* lua-profile.c: skynet.profile, coroutine-aware CPU time, and the coroutine
  * resume that snlua needs to know which coroutine is running.
  *
- *   start()  starts timing the running coroutine     stop() -> seconds (float)
+ *   start([co])  starts timing co (default: the running coroutine)
+ *   stop([co]) -> seconds (float) of CPU time co ran since its start(); a
+ *                 suspended co is not charged for the time it waits
  *   resume(co, ...) / wrap(f): coroutine.resume / coroutine.wrap that stop the
  *   clock of a profiled coroutine while it is suspended, and keep snlua's
  *   "active coroutine" slot up to date (the monitor breaks endless loops there).
@@ -52,12 +54,23 @@ set_time(lua_State *L, int table, int key, double t, int clear) {
 	lua_rawset(L, table);
 }
 
+/* Leaves the coroutine to work on at index 1: the argument, or the caller. */
+static lua_State *
+target_thread(lua_State *L) {
+	if (lua_gettop(L) != 0) {
+		lua_settop(L, 1);
+		luaL_checktype(L, 1, LUA_TTHREAD);
+		return lua_tothread(L, 1);
+	}
+	lua_pushthread(L);
+	return L;
+}
+
 static int
 lstart(lua_State *L) {
-	lua_settop(L, 0);
-	lua_pushthread(L);
+	target_thread(L);
 	if (get_time(L, IDX_START, 1) >= 0)
-		return luaL_error(L, "thread %p start profile more than once", lua_topointer(L, 1));
+		return luaL_error(L, "Thread %p start profile more than once", lua_topointer(L, 1));
 	set_time(L, IDX_TOTAL, 1, 0, 0);
 	set_time(L, IDX_START, 1, thread_time(), 0);
 	++*profiled_count(L);
@@ -66,12 +79,16 @@ lstart(lua_State *L) {
 
 static int
 lstop(lua_State *L) {
-	lua_settop(L, 0);
-	lua_pushthread(L);
+	lua_State *co = target_thread(L);
 	double start = get_time(L, IDX_START, 1);
 	if (start < 0)
-		return luaL_error(L, "call profile.start() before profile.stop()");
-	double total = get_time(L, IDX_TOTAL, 1) + thread_time() - start;
+		return luaL_error(L, "Call profile.start() before profile.stop()");
+	double total = get_time(L, IDX_TOTAL, 1);
+	/* Only a coroutine running now (itself, or one that resumed it) is still on
+	 * the clock; a suspended one was charged up to its yield. */
+	lua_Debug ar;
+	if (co == L || (lua_status(co) == LUA_OK && lua_getstack(co, 0, &ar)))
+		total += thread_time() - start;
 	set_time(L, IDX_START, 1, 0, 1);
 	set_time(L, IDX_TOTAL, 1, 0, 1);
 	--*profiled_count(L);

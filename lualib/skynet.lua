@@ -51,9 +51,7 @@ local wakeup_queue = {}
 local fork_queue = { h = 1, t = 0 }
 local coroutine_pool = setmetatable({}, { __mode = "kv" })
 local running_thread = nil
-local init_thread = nil
 local trace_source = {}
-local traceid = 0
 
 do
 	local REG = function(p)
@@ -91,8 +89,8 @@ local function co_create(f)
 			if session then
 				if session ~= 0 then
 					local info = debug.getinfo(fn, "S")
-					skynet.error(string.format("maybe forgot to respond to session %d from %s (%s:%d)",
-						session, skynet.address(session_coroutine_address[co]), info.short_src, info.linedefined))
+					skynet.error(string.format("Maybe forgot response session %s from %s : %s:%d",
+						session, skynet.address(session_coroutine_address[co]), info.source, info.linedefined))
 				end
 				session_coroutine_id[co] = nil
 			end
@@ -167,12 +165,14 @@ function suspend(co, result, command)
 		end
 		return
 	elseif command == "QUIT" then
+		-- skynet.exit: the exiting coroutine's to-be-closed variables run too.
+		coroutine_close(co)
 		return
 	elseif command == "USER" then
 		error("a skynet.coroutine yielded outside its resume\n" .. traceback(co))
 	elseif command == nil then
 		-- A plain coroutine.yield() inside a handler: it would never be resumed.
-		error("coroutine.yield() called in a service coroutine (use skynet.sleep/wait)\n" .. traceback(co))
+		error("plain coroutine.yield in a service (use skynet.wait)\n" .. traceback(co))
 	else
 		error("unknown yield command " .. tostring(command) .. "\n" .. traceback(co))
 	end
@@ -333,16 +333,15 @@ end
 -- unpack function): dispatch_message answers it with the error.
 local unanswered_session, unanswered_source
 
-local function start_request(f, session, source, ...)
+local function start_request(p, f, session, source, ...)
 	unanswered_session = nil
 	local co = co_create(f)
 	session_coroutine_id[co] = session
 	session_coroutine_address[co] = source
-	local tag = trace_source[source]
-	if tag then
-		trace_source[source] = nil
-		c.trace(tag, "request")
-		session_coroutine_tracetag[co] = tag
+	-- internal.tracing is set once a trace tag arrived or skynet.traceproto
+	-- was used; the tracing tier (skynet/ext_rare.lua) is loaded by then.
+	if internal.tracing then
+		internal.trace_request(p, co, source)
 	end
 	running_thread = co
 	return suspend(co, coroutine_resume(co, session, source, ...))
@@ -368,6 +367,10 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		return skynet.dispatch_error(session, source, msg, sz)
 	elseif prototype == PTYPE_TRACE then
 		trace_source[source] = c.tostring(msg, sz)
+		if not internal.tracing then
+			-- Touching the tracing API loads its tier, trace_request with it.
+			internal.tracing = skynet.tracetag ~= nil
+		end
 		return
 	end
 	local p = proto[prototype]
@@ -385,7 +388,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	-- Arguments are unpacked before a coroutine takes the request: if unpack
 	-- fails, dispatch_message still knows whom to answer with the error.
 	unanswered_session, unanswered_source = session, source
-	start_request(f, session, source, p.unpack(msg, sz))
+	start_request(p, f, session, source, p.unpack(msg, sz))
 end
 
 -- Runs every queued fork; returns the errors they raised, or nil.
@@ -484,9 +487,11 @@ end
 
 function skynet.start(start_func)
 	c.callback(skynet.dispatch_message)
-	init_thread = skynet.timeout(0, function()
+	-- internal.init_thread: the coroutine running the start function, for
+	-- skynet.task "init"
+	internal.init_thread = skynet.timeout(0, function()
 		skynet.init_service(start_func)
-		init_thread = nil
+		internal.init_thread = nil
 	end)
 end
 
@@ -519,9 +524,7 @@ internal.yield_call = yield_call
 function internal.running()
 	return running_thread
 end
-function internal.init_thread()
-	return init_thread
-end
+
 
 setmetatable(skynet, {
 	__index = function(t, key)

@@ -1,6 +1,7 @@
 -- bootstrap: the first Lua service (config key `bootstrap`). Starts the
--- launcher, the harbor side (cdummy on a single node), the datacenter and the
--- unique-service manager, then the user's `start` service, and exits.
+-- launcher, the harbor side (cdummy on a single node, which owns the global
+-- names), the datacenter (global name DATACENTER, on the standalone node) and
+-- the unique-service manager, then the user's `start` service, and exits.
 local skynet = require "skynet"
 require "skynet.manager"
 
@@ -18,12 +19,17 @@ skynet.start(function()
 	skynet.name(".launcher", launcher)
 
 	local master = skynet.getenv "master"
+	local standalone = skynet.getenv "standalone"
 	if master == nil then
-		-- A single node: global names stay local, no harbor links.
+		-- A single node: global names stay local, no harbor links. As in
+		-- skynet, a node without a master is its own standalone node.
+		if standalone == nil then
+			standalone = "true"
+			skynet.setenv("standalone", standalone)
+		end
 		local slave = must("cdummy", pcall(skynet.newservice, "cdummy"))
 		skynet.name(".cslave", slave)
 	else
-		local standalone = skynet.getenv "standalone"
 		if standalone then
 			must("cmaster", pcall(skynet.newservice, "cmaster"))
 		end
@@ -31,7 +37,10 @@ skynet.start(function()
 		skynet.name(".cslave", slave)
 	end
 
-	must("datacenterd", pcall(skynet.newservice, "datacenterd"))
+	if standalone then
+		local datacenter = must("datacenterd", pcall(skynet.newservice, "datacenterd"))
+		skynet.name("DATACENTER", datacenter)
+	end
 	must("service_mgr", pcall(skynet.newservice, "service_mgr"))
 
 	-- A node whose start service failed has no game in it: stop, with an

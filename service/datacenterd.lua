@@ -1,90 +1,133 @@
--- datacenterd: keeps the tree behind skynet.datacenter and answers waiters
--- when the key they wait for is set.
+-- datacenterd: keeps the tree behind skynet.datacenter (global name
+-- DATACENTER) and answers waiters.
+--   QUERY k1 ... kn        the value at that path (nil when a level is missing)
+--   UPDATE k1 ... kn v     sets it, creating branches; returns the old value.
+--                          Setting a key that had no value wakes its waiters
+--                          with v; waiters on a key that just became a
+--                          branch (a deeper key was set) get an error.
+--   WAIT k1 ... kn         the value, or waits for UPDATE to set it
 local skynet = require "skynet"
-require "skynet.manager"
 
-local root = {}
-local waiters = {} -- same shape as root; a leaf is a list of response closures
+local database = {}
+-- The waiters' tree: a branch is { [KIND] = "branch", key -> node }, a leaf
+-- (one waited-on key) is { [KIND] = "queue", response closures... }.
+local waiting = {}
+local KIND = {}
 
-local function walk(tree, keys, n, create)
+local function query(node, n, keys)
 	for i = 1, n do
-		local nxt = tree[keys[i]]
-		if nxt == nil then
-			if not create then
-				return nil
-			end
-			nxt = {}
-			tree[keys[i]] = nxt
+		if type(node) ~= "table" then
+			return nil
 		end
-		tree = nxt
+		node = node[keys[i]]
 	end
-	return tree
+	return node
 end
 
 local command = {}
 
 function command.QUERY(...)
-	local keys = table.pack(...)
-	local node = walk(root, keys, keys.n - 1, false)
-	if node == nil then
-		return nil
-	end
-	return node[keys[keys.n]]
+	return query(database, select("#", ...), { ... })
 end
 
-local function wake(keys, n, value)
-	local parent = walk(waiters, keys, n - 1, false)
-	if parent == nil then
-		return
+-- Sets keys[1..n-1] = keys[n]; returns the old value.
+local function update(keys, n)
+	local node = database
+	for i = 1, n - 2 do
+		local k = keys[i]
+		local nxt = node[k]
+		if nxt == nil then
+			nxt = {}
+			node[k] = nxt
+		elseif type(nxt) ~= "table" then
+			error(string.format("datacenter: key %s is a value, not a branch", tostring(k)))
+		end
+		node = nxt
 	end
-	local list = parent[keys[n]]
-	if type(list) == "table" and list.waiting then
-		parent[keys[n]] = nil
-		for _, response in ipairs(list) do
-			response(true, value)
+	local k = keys[n - 1]
+	local old = node[k]
+	node[k] = keys[n]
+	return old
+end
+
+-- The waiters for path keys[1..depth], removed from the tree, and whether
+-- the path ran through a waited-on key (which is now a branch).
+local function take_waiters(depth, keys)
+	local node = waiting
+	for i = 1, depth do
+		local k = keys[i]
+		local q = node[k]
+		if q == nil then
+			return nil
+		end
+		if q[KIND] == "queue" then
+			node[k] = nil
+			return q, i < depth
+		end
+		node = q
+	end
+	return nil
+end
+
+function command.UPDATE(...)
+	local n = select("#", ...)
+	assert(n >= 2, "datacenter.set needs a key and a value")
+	local keys = { ... }
+	local old = update(keys, n)
+	local value = keys[n]
+	if old ~= nil or value == nil then
+		return old
+	end
+	local q, branched = take_waiters(n - 1, keys)
+	if q then
+		for _, response in ipairs(q) do
+			if branched then
+				response(false)
+			else
+				response(true, value)
+			end
 		end
 	end
 end
 
-function command.UPDATE(...)
-	local keys = table.pack(...)
-	local n = keys.n - 1
-	assert(n >= 1, "datacenter.set needs a key and a value")
-	local value = keys[keys.n]
-	local node = walk(root, keys, n - 1, true)
-	local old = node[keys[n]]
-	node[keys[n]] = value
-	wake(keys, n, value)
-	return old
-end
-
-function command.WAIT(...)
-	local keys = table.pack(...)
-	local node = walk(root, keys, keys.n - 1, false)
-	local value = node and node[keys[keys.n]]
-	if value ~= nil then
-		return value
+local function wait_for(keys, n)
+	local node = waiting
+	for i = 1, n - 1 do
+		local k = keys[i]
+		local q = node[k]
+		if q == nil then
+			q = { [KIND] = "branch" }
+			node[k] = q
+		end
+		assert(q[KIND] == "branch", "datacenter: waiting on a key and on keys below it")
+		node = q
 	end
-	local parent = walk(waiters, keys, keys.n - 1, true)
-	local list = parent[keys[keys.n]]
-	if list == nil then
-		list = { waiting = true }
-		parent[keys[keys.n]] = list
+	local k = keys[n]
+	local q = node[k]
+	if q == nil then
+		q = { [KIND] = "queue" }
+		node[k] = q
 	end
-	list[#list + 1] = skynet.response()
-	return command
+	assert(q[KIND] == "queue", "datacenter: waiting on a key and on keys below it")
+	q[#q + 1] = skynet.response()
 end
 
 skynet.start(function()
 	skynet.dispatch("lua", function(_, _, cmd, ...)
+		if cmd == "WAIT" then
+			local n = select("#", ...)
+			assert(n >= 1, "datacenter.wait needs a key")
+			local keys = { ... }
+			local value = query(database, n, keys)
+			if value ~= nil then
+				return skynet.retpack(value)
+			end
+			return wait_for(keys, n)
+		end
 		local f = command[cmd]
 		if f == nil then
 			error("datacenterd: unknown command " .. tostring(cmd))
 		end
-		local result = f(...)
-		if result ~= command then
-			skynet.retpack(result)
-		end
+		skynet.retpack(f(...))
 	end)
-	skynet.register ".datacenter"
 end)

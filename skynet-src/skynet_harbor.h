@@ -1,6 +1,6 @@
 /* skynet_harbor.h: deciding whether a handle is remote and handing remote
- * messages to the harbor service. Until a harbor service registers itself
- * (harbor = 0 or a standalone node without one), remote sends are refused. */
+ * messages (and messages to global names) to the harbor service. Until a
+ * harbor service registers itself, or after it exited, they are refused. */
 #ifndef SKYNET_HARBOR_H
 #define SKYNET_HARBOR_H
 
@@ -26,7 +26,8 @@ struct remote_message {
 struct skynet_context;
 
 void skynet_harbor_init(int harbor);
-/* Called by the harbor service when it starts; it receives remote messages. */
+/* Called by the harbor service when it starts; it receives remote messages
+ * (PTYPE_SYSTEM, a struct remote_message it then owns, with its message). */
 void skynet_harbor_start(struct skynet_context *ctx);
 void skynet_harbor_exit(void);
 /* Takes ownership of rmsg. Returns 0, or -1 when no harbor service runs (rmsg and

@@ -3,39 +3,68 @@
 -- coroutine that resumed it (so the scheduler sees the service's own thread)
 -- and passed back down when the answer arrives; only skynet.coroutine.yield
 -- returns to the resumer.
+--   thread(co): for a skynet coroutine, the service thread at the root of the
+--   chain that resumed it, and false; for any other coroutine, itself and true.
 local coroutine = coroutine
 local co_resume, co_yield, co_status = coroutine.resume, coroutine.yield, coroutine.status
+local co_running, co_close = coroutine.running, coroutine.close
+local select = select
 
 local M = {}
-local ours = setmetatable({}, { __mode = "k" })    -- coroutine -> its creator
-local blocked = setmetatable({}, { __mode = "k" }) -- suspended inside skynet
+-- coroutine -> true (a skynet coroutine), false (suspended by the framework
+-- inside it: not resumable by the user), nil (not ours, or finished)
+local ours = setmetatable({}, { __mode = "k" })
+-- coroutine -> the service thread at the root of its resume chain
+local caller = setmetatable({}, { __mode = "kv" })
+
+M.isyieldable = coroutine.isyieldable
+M.running = coroutine.running
 
 function M.create(f)
 	local co = coroutine.create(f)
-	ours[co] = coroutine.running()
+	ours[co] = true
 	return co
 end
 
-local function pass(co, ok, cmd, ...)
+local function unlock(co, ...)
+	ours[co] = true
+	return ...
+end
+
+-- The coroutine blocked in the framework: yield its request up, and hand
+-- the answer back down when it comes.
+local function pass_up(co, ...)
+	ours[co] = false
+	return unlock(co, co_resume(co, co_yield(...)))
+end
+
+local function pass(co, ok, ...)
 	if not ok then
-		return false, cmd
+		return false, ...
 	end
 	if co_status(co) == "dead" then
-		return true, cmd, ...
-	end
-	if cmd == "USER" then
+		ours[co] = nil
 		return true, ...
 	end
-	blocked[co] = true
-	local answer = table.pack(co_yield(cmd, ...))
-	blocked[co] = nil
-	return pass(co, co_resume(co, table.unpack(answer, 1, answer.n)))
+	if (...) == "USER" then
+		return true, select(2, ...)
+	end
+	return pass(co, pass_up(co, ...))
 end
 
 function M.resume(co, ...)
-	if ours[co] == nil then
-		error("skynet.coroutine.resume: not a skynet coroutine (use skynet.coroutine.create)", 2)
+	local state = ours[co]
+	if not state then
+		if state == false then
+			return false, "cannot resume a skynet coroutine suspend by skynet framework"
+		end
+		if co_status(co) == "dead" then
+			return co_resume(co, ...) -- false, "cannot resume dead coroutine"
+		end
+		return false, "cannot resume none skynet coroutine"
 	end
+	local from = co_running()
+	caller[co] = caller[from] or from
 	return pass(co, co_resume(co, ...))
 end
 
@@ -45,24 +74,18 @@ end
 
 function M.status(co)
 	local status = co_status(co)
-	if status == "suspended" and blocked[co] then
+	if status == "suspended" and ours[co] == false then
 		return "blocked"
 	end
 	return status
 end
 
-function M.running()
-	return coroutine.running()
-end
-
-function M.isyieldable()
-	return coroutine.isyieldable()
-end
-
--- The service thread a skynet coroutine was created from.
 function M.thread(co)
-	co = co or coroutine.running()
-	return ours[co], ours[co] ~= nil
+	co = co or co_running()
+	if ours[co] ~= nil then
+		return caller[co], false
+	end
+	return co, true
 end
 
 function M.wrap(f)
@@ -76,6 +99,9 @@ function M.wrap(f)
 	end
 end
 
-M.close = coroutine.close
+function M.close(co)
+	ours[co] = nil
+	return co_close(co)
+end
 
 return M

@@ -94,13 +94,30 @@ return function(skynet, I)
 
 	function skynet.dispatch_error(session, source, msg, sz)
 		if session == 0 then
-			-- The source died: fail every call waiting on it.
+			-- The source is gone: forget the answers owed to it, and fail every
+			-- call waiting on it (each resumed with its session, as a request's
+			-- select thread needs).
+			for resp, addr in pairs(I.unresponse) do
+				if addr == source then
+					I.unresponse[resp] = nil
+					I.unresponse_session[resp] = nil
+				end
+			end
+			local failed
 			for s, addr in pairs(I.watching_session) do
 				if addr == source then
+					failed = failed or {}
+					failed[#failed + 1] = s
+				end
+			end
+			if failed then
+				table.sort(failed)
+				for _, s in ipairs(failed) do
 					local co = I.session_id_coroutine[s]
 					if type(co) == "thread" then
 						I.session_id_coroutine[s] = nil
-						I.suspend(co, I.resume(co, false))
+						I.watching_session[s] = nil
+						I.suspend(co, I.resume(co, false, nil, nil, s))
 					end
 				end
 			end

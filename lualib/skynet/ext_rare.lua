@@ -1,6 +1,7 @@
 -- skynet/ext_rare.lua: the third tier of the skynet API: exit, killthread,
--- tracing, task inspection, fan-out requests, statistics. Loaded the first time
--- a service touches any of it (see skynet/ext.lua).
+-- tracing (trace, tracecall, tracelog, traceproto, trace_timeout), task
+-- inspection, fan-out requests, statistics, the code cache. Loaded the first
+-- time a service touches any of it (see skynet/ext.lua).
 local tremove, tunpack = table.remove, table.unpack
 local traceback = debug.traceback
 local coroutine_close = coroutine.close
@@ -9,7 +10,6 @@ return function(skynet, I)
 	local c = I.c
 	local PTYPE_ERROR = skynet.PTYPE_ERROR
 	local traceid = 0
-	local trace_timeout = false
 	local exiting = false
 	local coroutine_yield = coroutine.yield
 
@@ -27,6 +27,26 @@ return function(skynet, I)
 		end
 	end
 
+	-- Closes every coroutine suspended in this service but the running one
+	-- (which is closed when it yields QUIT), so their to-be-closed variables
+	-- run. A close that raises is logged; the others still run.
+	local function close_suspended(running)
+		local threads = {}
+		for _, co in pairs(I.session_id_coroutine) do
+			if type(co) == "thread" and co ~= running then
+				threads[co] = true
+			end
+		end
+		for co in pairs(threads) do
+			if coroutine.status(co) == "suspended" then
+				local ok, err = coroutine_close(co)
+				if not ok then
+					skynet.error("skynet.exit: closing " .. tostring(co) .. ": " .. tostring(err))
+				end
+			end
+		end
+	end
+
 	function skynet.exit()
 		if exiting then
 			return
@@ -37,7 +57,24 @@ return function(skynet, I)
 		end
 		I.fork_queue.h, I.fork_queue.t = 1, 0
 		skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
+		-- Callers waiting on this service get an error.
 		skynet.fail_pending("service exited")
+		-- Services this one is calling are told it is gone (PTYPE_ERROR,
+		-- session 0), so they forget the answers they owe it.
+		local called = {}
+		for _, address in pairs(I.watching_session) do
+			called[address] = true
+		end
+		for address in pairs(called) do
+			c.redirect(address, 0, PTYPE_ERROR, 0, "")
+		end
+		close_suspended(I.running())
+		-- Whatever is still delivered gets an error answer.
+		c.callback(function(_, _, _, session, source)
+			if session ~= 0 and source ~= 0 then
+				c.send(source, PTYPE_ERROR, session, "service exited")
+			end
+		end)
 		c.command("EXIT")
 		coroutine_yield "QUIT"
 	end
@@ -46,7 +83,7 @@ return function(skynet, I)
 		local session
 		if type(thread) == "string" then
 			for k, v in pairs(I.session_id_coroutine) do
-				if tostring(v) == thread then
+				if type(v) == "thread" and string.find(tostring(v), thread, 1, true) then
 					session, thread = k, v
 					break
 				end
@@ -97,8 +134,11 @@ return function(skynet, I)
 		return prev
 	end
 
+	-- Fails every call this service is making to service, as if it had died.
+	-- The failed callers resume after the current coroutine gives control
+	-- back (as in skynet), not inside it.
 	function skynet.term(service)
-		return I.dispatch_error(0, service)
+		skynet.fork(skynet.dispatch_error, 0, service)
 	end
 
 	function skynet.memlimit(bytes)
@@ -118,43 +158,97 @@ return function(skynet, I)
 		return c.intcommand("STAT", what)
 	end
 
-	function skynet.trace(info)
-		skynet.error("TRACE", I.session_coroutine_tracetag[I.running()])
-		if I.session_coroutine_tracetag[I.running()] == false then
-			return
+	local function trace_thread(co, info)
+		skynet.error("TRACE", I.session_coroutine_tracetag[co])
+		if I.session_coroutine_tracetag[co] == false then
+			return -- forced off (skynet.traceproto(proto, false))
 		end
 		traceid = traceid + 1
 		local tag = string.format(":%08x-%d", skynet.self(), traceid)
-		I.session_coroutine_tracetag[I.running()] = tag
+		I.session_coroutine_tracetag[co] = tag
 		c.trace(tag, info and ("trace " .. info) or "trace")
+	end
+
+	function skynet.trace(info)
+		return trace_thread(I.running(), info)
 	end
 
 	function skynet.tracetag()
 		return I.session_coroutine_tracetag[I.running()]
 	end
 
-	-- While on, every skynet.timeout callback runs with a trace tag naming
-	-- where the timeout was set. Off restores the plain timeout.
+	skynet.tracelog = c.trace
+
+	-- true: trace every request of this protocol; false: never; nil: only
+	-- the ones skynet.trace() is called in (or a traced caller sent).
+	function skynet.traceproto(prototype, flag)
+		local p = assert(I.proto[prototype], "unknown protocol")
+		p.trace = flag
+		I.tracing = true
+	end
+
+	-- The trace tag of a new request (called by skynet.lua while
+	-- I.tracing): the one its source sent just before it (PTYPE_TRACE), or
+	-- the protocol's own setting (false: never, true: every request).
+	function I.trace_request(p, co, source)
+		local flag = p.trace
+		if flag == false then
+			I.trace_source[source] = nil
+			I.session_coroutine_tracetag[co] = false
+			return
+		end
+		local tag = I.trace_source[source]
+		if tag then
+			I.trace_source[source] = nil
+			c.trace(tag, "request")
+			I.session_coroutine_tracetag[co] = tag
+		elseif flag then
+			trace_thread(co)
+		end
+	end
+
+	-- A rawcall whose request and answer are logged under tag.
+	function skynet.tracecall(tag, addr, typename, msg, sz)
+		c.trace(tag, "tracecall begin")
+		c.send(addr, skynet.PTYPE_TRACE, 0, tag)
+		local p = I.proto[typename]
+		local session = assert(c.send(addr, p.id, nil, msg, sz), "call to invalid address")
+		local rmsg, rsz = I.yield_call(addr, session)
+		c.trace(tag, "tracecall end")
+		return rmsg, rsz
+	end
+
+	-- While on, a coroutine started by skynet.timeout remembers where the
+	-- timeout was set ("TIMER now+ti : " and that traceback) until it fires:
+	-- skynet.task shows that instead of the not yet started coroutine.
+	local timeout_traceback
 	local plain_timeout
 	function skynet.trace_timeout(on)
 		plain_timeout = plain_timeout or skynet.timeout
-		trace_timeout = on and true or false
 		if on then
+			timeout_traceback = timeout_traceback or setmetatable({}, { __mode = "k" })
 			local timeout = plain_timeout
 			skynet.timeout = function(ti, func)
-				local tag = string.format("timeout %s", traceback(nil, nil, 2))
-				return timeout(ti, function()
-					-- The coroutine goes back to the pool after func: untag it.
-					local co = I.running()
-					I.session_coroutine_tracetag[co] = tag
+				local co
+				co = timeout(ti, function()
+					timeout_traceback[co] = nil
 					func()
-					I.session_coroutine_tracetag[co] = nil
 				end)
+				timeout_traceback[co] = traceback(string.format("TIMER %d+%d : ", skynet.now(), ti), 2)
+				return co
 			end
 		else
+			timeout_traceback = nil
 			skynet.timeout = plain_timeout
 		end
-		return trace_timeout
+	end
+
+	local function task_traceback(co)
+		if co == "BREAK" then
+			return co
+		end
+		local t = timeout_traceback and timeout_traceback[co]
+		return t or traceback(co)
 	end
 
 	function skynet.task(ret)
@@ -168,19 +262,21 @@ return function(skynet, I)
 			return t
 		end
 		if ret == "init" then
-			return I.init_thread() and traceback(I.init_thread()) or nil
+			local init = I.init_thread
+			return init and traceback(init) or nil
 		end
 		local tt = type(ret)
 		if tt == "table" then
 			for session, co in pairs(I.session_id_coroutine) do
-				if type(co) == "thread" then
-					ret[session] = traceback(co)
-				end
+				ret[string.format("%s session: %d", tostring(co), session)] = task_traceback(co)
 			end
 			return
 		elseif tt == "number" then
 			local co = I.session_id_coroutine[ret]
-			return type(co) == "thread" and traceback(co) or "no session"
+			if co then
+				return task_traceback(co)
+			end
+			return "No session"
 		elseif tt == "thread" then
 			for session, co in pairs(I.session_id_coroutine) do
 				if co == ret then
@@ -193,20 +289,21 @@ return function(skynet, I)
 	function skynet.uniqtask()
 		local stacks = {}
 		for session, co in pairs(I.session_id_coroutine) do
-			if type(co) == "thread" then
-				local stack = traceback(co)
-				local info = stacks[stack] or { count = 0, sessions = {} }
-				info.count = info.count + 1
-				if info.count <= 10 then
-					info.sessions[#info.sessions + 1] = session
-				end
-				stacks[stack] = info
+			local stack = task_traceback(co)
+			local info = stacks[stack] or { count = 0, sessions = {} }
+			info.count = info.count + 1
+			if info.count < 10 then
+				info.sessions[#info.sessions + 1] = session
 			end
+			stacks[stack] = info
 		end
 		local ret = {}
 		for stack, info in pairs(stacks) do
-			local key = table.concat(info.sessions, ",") .. (info.count > 10 and ",..." or "") .. "\n" .. stack
-			ret[key] = info.count
+			local sessions = table.concat(info.sessions, ",")
+			if info.count > 10 then
+				sessions = sessions .. "..."
+			end
+			ret[string.format("%d\tsessions:[%s]\n", info.count, sessions)] = stack
 		end
 		return ret
 	end
@@ -220,6 +317,6 @@ return function(skynet, I)
 	end
 
 	function skynet.request(obj)
-		return require("skynet.request").new(skynet, obj)
+		return require("skynet.request").new(skynet, I, obj)
 	end
 end

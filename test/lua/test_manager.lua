@@ -100,9 +100,10 @@ T.case("debug GC, TASK, UNIQTASK, EXIT", function()
 	T.eq(n, 2, "two suspended tasks (block, sleep)")
 	local uniq = skynet.call(p, "debug", "UNIQTASK")
 	local groups = 0
-	for _, count in pairs(uniq) do
+	for head, stack in pairs(uniq) do
 		groups = groups + 1
-		T.eq(count, 1)
+		T.ok(string.find(head, "^1\tsessions:%[%d+%]\n$"), head)
+		T.ok(string.find(stack, "stack traceback", 1, true), "a traceback")
 	end
 	T.eq(groups, 2)
 	skynet.send(p, "debug", "EXIT")
@@ -118,26 +119,25 @@ T.case("uniqtask and trace_timeout in this service", function()
 	skynet.yield()
 	local uniq = skynet.uniqtask()
 	local total = 0
-	for _, count in pairs(uniq) do
-		total = total + count
+	for head in pairs(uniq) do
+		total = total + tonumber(string.match(head, "^(%d+)\t"))
 	end
 	T.ok(total >= 3, "the three waiting forks are counted")
 	skynet.trace_timeout(true)
-	local tag
-	skynet.timeout(1, function()
-		tag = skynet.tracetag()
-		skynet.wakeup(co)
-	end)
-	skynet.wait(co)
-	T.ok(tag and string.find(tag, "timeout", 1, true), "timeout carries its trace tag")
+	local fired
+	local tco = skynet.timeout(100, function() fired = true end)
+	local tasks = {}
+	skynet.task(tasks)
+	local found
+	for key, tb in pairs(tasks) do
+		if string.find(key, tostring(tco), 1, true) then
+			found = tb
+		end
+	end
+	T.ok(found and string.find(found, "^TIMER %d+%+100 : "), "a pending timer shows where it was set: " .. tostring(found))
 	skynet.trace_timeout(false)
-	tag = "unset"
-	skynet.timeout(1, function()
-		tag = skynet.tracetag()
-		skynet.wakeup(co)
-	end)
-	skynet.wait(co)
-	T.eq(tag, nil, "off again: no tag")
+	tco = skynet.timeout(100, function() fired = true end)
+	T.ok(not string.find(skynet.task(skynet.task(tco)), "^TIMER"), "off again: a plain traceback")
 end)
 
 T.case("queryservice waits for the launch", function()
