@@ -38,8 +38,8 @@ end
 local mark = lpeg.Cmt(lpeg.Carg(1), reach)
 
 local comment = "#" * (1 - P "\n") ^ 0
-local blank0 = (S " \t\r\n" + comment) ^ 0
-local blanks = (S " \t\r\n" + comment) ^ 1
+local blank0 = (S " \t\r\n" + comment) ^ 0 * mark
+local blanks = (S " \t\r\n" + comment) ^ 1 * mark
 local word = (R("az", "AZ") + "_") * (R("az", "AZ", "09") + "_") ^ 0
 local name = C(word) * mark
 local typename = C(word * ("." * word) ^ 0) * mark
