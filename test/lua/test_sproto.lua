@@ -357,7 +357,8 @@ end)
 ---------------------------------------------------------------- fuzz
 
 -- deterministic random bytes (the test must behave the same on every run)
-local seed = 20260101
+local seed = tonumber(skynet.getenv "sproto_fuzz_seed") or 20260101
+local FUZZ_N = tonumber(skynet.getenv "sproto_fuzz_n") or 20000
 local function rnd(n)
 	seed = (seed * 1103515245 + 12345) & 0x7fffffff
 	return seed % n
@@ -387,7 +388,7 @@ T.case("fuzz: random and mutated input gives errors, never a crash", function()
 	}
 	local ok_n, err_n = 0, 0
 	local types = { "All", "Item", "Pair", "All.Inner" }
-	for i = 1, 20000 do
+	for i = 1, FUZZ_N do
 		local input
 		if i % 3 == 0 then
 			local len = rnd(64)
@@ -421,14 +422,22 @@ T.case("fuzz: random and mutated input gives errors, never a crash", function()
 		p 1 { request P response Q } q 2 { response nil }
 	]]
 	local accepted = 0
-	for _ = 1, 3000 do
+	for _ = 1, FUZZ_N // 6 do
 		local cobj = core.newproto(mutate(bundle))
 		if cobj then
 			accepted = accepted + 1
+			-- a damaged schema that still loads must still encode/decode safely
+			for _, tname in ipairs { "P", "Q", "package" } do
+				local st = core.querytype(cobj, tname)
+				if st then
+					local ok, bin = pcall(core.encode, st, { a = 1, b = { { a = 2 } }, m = { x = 1.5 }, k = "s", v = 2 })
+					pcall(core.decode, st, ok and mutate(bin) or mutate(samples[1]))
+				end
+			end
 			core.deleteproto(cobj)
 		end
 	end
-	skynet.error(string.format("fuzz: %d decoded, %d refused; %d of 3000 mutated bundles accepted", ok_n, err_n, accepted))
+	skynet.error(string.format("fuzz: %d decoded, %d refused; %d of %d mutated bundles accepted", ok_n, err_n, accepted, FUZZ_N // 6))
 end)
 
 ---------------------------------------------------------------- services
