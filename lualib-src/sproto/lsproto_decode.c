@@ -223,13 +223,11 @@ int lsp_decode(lua_State *L) {
 		return luaL_argerror(L, 1, "need a sproto type object");
 	size_t sz = 0;
 	const uint8_t *p = lsp_getbuffer(L, 2, &sz);
-	int tbl = lua_type(L, 2) == LUA_TSTRING ? 3 : 4;
-	if (lua_istable(L, tbl)) {
-		lua_settop(L, tbl);
-	} else {
-		lua_settop(L, tbl - 1);
+	/* as skynet: a table as the last argument receives the fields */
+	int first = lua_type(L, 2) == LUA_TSTRING ? 3 : 4;
+	if (lua_gettop(L) < first || !lua_istable(L, -1))
 		lua_newtable(L);
-	}
+	int tbl = lua_gettop(L);
 	struct dec d = { L, 0 };
 	size_t used = dec_struct(&d, st, p, sz, tbl);
 	lua_settop(L, tbl);

@@ -216,6 +216,20 @@ T.case("decoder skips unknown tags, returns bytes used, fills a given table", fu
 	T.eq(used, #bin)
 end)
 
+T.case("a message given as (pointer, size), as a client protocol unpack hands it over", function()
+	local ptr, sz = skynet.pack("some", 1, "bytes", { 2 })
+	local copy = skynet.tostring(ptr, sz)
+	same_bytes(sproto.pack(ptr, sz), sproto.pack(copy), "pack reads the pointer")
+	skynet.trash(ptr, sz)
+	local st = core.querytype(readme.__cobj, "Person")
+	local bin = readme:encode("Person", { name = "Alice", age = 13 })
+	local into = {}
+	local t, used = core.decode(st, bin, #bin, into) -- the last argument, when a table, is filled
+	T.eq(t, into)
+	T.eq(t.name, "Alice")
+	T.eq(used, #bin)
+end)
+
 T.case("default, exist_type, exist_proto, request/response encode and decode", function()
 	local sp = sproto.parse [[
 		.package { type 0 : integer  session 1 : integer }
