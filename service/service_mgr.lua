@@ -50,13 +50,33 @@ local function resolve(name, launch, ...)
 	return addr
 end
 
+-- A snax service is unique per snax name: LAUNCH "snaxd" NAME keys it as
+-- "snaxd.NAME" and starts it through skynet.snax (snaxd plus its init call).
+local function service_key(name, subname)
+	if name == "snaxd" then
+		return "snaxd." .. tostring(subname)
+	end
+	return name
+end
+
+local function service_launcher(name)
+	if name == "snaxd" then
+		return require("skynet.snax").rawnewservice
+	end
+	return function(...)
+		return skynet.newservice(name, ...)
+	end
+end
+
 function command.LAUNCH(name, ...)
-	local s = services[name]
+	local key = service_key(name, ...)
+	local launch = service_launcher(name)
+	local s = services[key]
 	if type(s) == "table" and s.querying and not s.launching then
 		-- Someone is already waiting in QUERY: launch and hand them the result.
 		s.launching = true
-		local ok, addr = pcall(skynet.newservice, name, ...)
-		services[name] = ok and addr or nil
+		local ok, addr = pcall(launch, ...)
+		services[key] = ok and addr or nil
 		s.address, s.error = ok and addr or nil, (not ok) and tostring(addr) or nil
 		for _, co in ipairs(s) do
 			skynet.wakeup(co)
@@ -66,11 +86,11 @@ function command.LAUNCH(name, ...)
 		end
 		return addr
 	end
-	return resolve(name, skynet.newservice, name, ...)
+	return resolve(key, launch, ...)
 end
 
-function command.QUERY(name)
-	return resolve(name)
+function command.QUERY(name, subname)
+	return resolve(service_key(name, subname))
 end
 
 -- One node for now: global unique services are this node's unique services.
