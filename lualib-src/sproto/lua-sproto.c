@@ -204,15 +204,28 @@ static int lloadproto(lua_State *L) {
 	return 1;
 }
 
-__attribute__((destructor)) static void slots_release(void) {
+/* One schema may sit in several slots and in the retired list: free it once. */
+static void free_once(struct sp_schema *s) {
+	if (s == NULL)
+		return;
 	for (int i = 0; i < SLOT_MAX; i++) {
-		sp_schema_free(slots[i]);
-		slots[i] = NULL;
+		if (slots[i] == s)
+			slots[i] = NULL;
 	}
+	for (struct retired *r = retired_list; r; r = r->next) {
+		if (r->s == s)
+			r->s = NULL;
+	}
+	sp_schema_free(s);
+}
+
+__attribute__((destructor)) static void slots_release(void) {
+	for (int i = 0; i < SLOT_MAX; i++)
+		free_once(slots[i]);
 	while (retired_list) {
 		struct retired *r = retired_list;
+		free_once(r->s);
 		retired_list = r->next;
-		sp_schema_free(r->s);
 		free(r);
 	}
 }
