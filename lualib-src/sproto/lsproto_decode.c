@@ -40,7 +40,7 @@ static void push_double(struct dec *d, const uint8_t *p) {
 static void push_struct(struct dec *d, const struct sp_field *f, const uint8_t *p, size_t sz) {
 	lua_State *L = d->L;
 	luaL_checkstack(L, 8, NULL);
-	lua_newtable(L);
+	lua_createtable(L, 0, f->st->n); /* sized once: no rehash while filling */
 	if (dec_struct(d, f->st, p, sz, lua_gettop(L)) > sz)
 		bad(d, f, "struct overruns its chunk");
 }
@@ -226,7 +226,7 @@ int lsp_decode(lua_State *L) {
 	/* as skynet: a table as the last argument receives the fields */
 	int first = lua_type(L, 2) == LUA_TSTRING ? 3 : 4;
 	if (lua_gettop(L) < first || !lua_istable(L, -1))
-		lua_newtable(L);
+		lua_createtable(L, 0, st->n);
 	int tbl = lua_gettop(L);
 	struct dec d = { L, 0 };
 	size_t used = dec_struct(&d, st, p, sz, tbl);
