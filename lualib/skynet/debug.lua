@@ -1,7 +1,15 @@
 -- skynet.debug: the handler of the debug protocol (PTYPE_DEBUG), loaded on the
--- first debug message. Commands: MEM GC STAT TASK UNIQTASK INFO EXIT RUN TERM
--- PING LINK SUPPORT.
+-- first debug message (or by reg_debugcmd). Commands: MEM GC STAT TASK
+-- UNIQTASK KILLTASK INFO EXIT RUN TERM PING LINK SUPPORT TRACELOG, and any
+-- registered with reg_debugcmd(name, fn).
 local M = {}
+local extern_dbgcmd = {}
+
+-- A debug command of this service's own: fn(...) gets the command's
+-- arguments and answers with skynet.ret / skynet.retpack itself.
+function M.reg_debugcmd(name, fn)
+	extern_dbgcmd[name] = fn
+end
 
 function M.init(skynet, internal)
 	local c = require "skynet.core"
@@ -39,6 +47,27 @@ function M.init(skynet, internal)
 		skynet.retpack(skynet.uniqtask())
 	end
 
+	function dbgcmd.KILLTASK(threadname)
+		local co = skynet.killthread(threadname)
+		if co then
+			skynet.error(string.format("Kill %s", co))
+			skynet.ret()
+		else
+			skynet.error(string.format("Kill %s : Not found", threadname))
+			skynet.retpack "Not found"
+		end
+	end
+
+	function dbgcmd.TRACELOG(proto, flag)
+		if type(proto) ~= "string" then
+			flag = proto
+			proto = "lua"
+		end
+		skynet.error(string.format("Turn trace log %s for %s", flag, proto))
+		skynet.traceproto(proto, flag)
+		skynet.ret()
+	end
+
 	function dbgcmd.INFO(...)
 		skynet.retpack(internal.info(...))
 	end
@@ -50,7 +79,8 @@ function M.init(skynet, internal)
 	function dbgcmd.RUN(source, filename, ...)
 		local inject = require "skynet.inject"
 		local args = table.pack(...)
-		local ok, output = inject(skynet, source, filename, args, internal)
+		local ok, output = inject(skynet, source, filename, args, internal, internal.dispatch,
+			skynet.register_protocol)
 		collectgarbage("collect")
 		skynet.retpack(ok, table.concat(output, "\n"))
 	end
@@ -74,7 +104,7 @@ function M.init(skynet, internal)
 	end
 
 	return function(session, address, cmd, ...)
-		local f = dbgcmd[cmd]
+		local f = dbgcmd[cmd] or extern_dbgcmd[cmd]
 		if f == nil then
 			error("unknown debug command " .. tostring(cmd))
 		end

@@ -17,6 +17,7 @@ return function(skynet, I)
 
 	local c = I.c
 	local PTYPE_RESPONSE, PTYPE_ERROR = skynet.PTYPE_RESPONSE, skynet.PTYPE_ERROR
+	skynet._proto = I.proto
 	local starttime
 	local coroutine_yield = coroutine.yield
 	local coroutine_running = coroutine.running

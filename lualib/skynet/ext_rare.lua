@@ -308,6 +308,37 @@ return function(skynet, I)
 		return ret
 	end
 
+	-- skynet.cache: the process-wide cache of compiled Lua files (clear), and
+	-- mode(m) as skynet's: "OFF" makes this service's require read files from
+	-- disk, "ON" (the default) and "EXIST" use the cache; mode() tells which.
+	local cache = setmetatable({}, { __index = require "skynet.codecache" })
+	local cache_mode, cached_searcher = "ON", nil
+	local function plain_searcher(name)
+		local filename, err = package.searchpath(name, package.path)
+		if filename == nil then
+			return "\n\t" .. err
+		end
+		local f, lerr = loadfile(filename)
+		if f == nil then
+			error(string.format("error loading module '%s' from file '%s':\n\t%s", name, filename, lerr))
+		end
+		return f, filename
+	end
+	function cache.mode(m)
+		if m == nil then
+			return cache_mode
+		end
+		assert(m == "ON" or m == "OFF" or m == "EXIST", "cache mode must be ON, OFF or EXIST")
+		if m == "OFF" and cache_mode ~= "OFF" then
+			cached_searcher = package.searchers[2]
+			package.searchers[2] = plain_searcher
+		elseif m ~= "OFF" and cache_mode == "OFF" then
+			package.searchers[2] = cached_searcher
+		end
+		cache_mode = m
+	end
+	skynet.cache = cache
+
 	function skynet.info_func(func)
 		I.info_func = func
 	end
