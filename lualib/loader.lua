@@ -59,4 +59,26 @@ if LUA_PRELOAD then
 	LUA_PRELOAD = nil
 end
 
+-- skynet.require: a require from a coroutine goes through
+-- lualib/skynet/require.lua (loaded then), so a module's skynet.init functions
+-- may block and run before require returns. The runtime's own lazy tiers are
+-- loaded directly: they never block, and most services need nothing more.
+do
+	local lua_require = require
+	local direct = { ["skynet.ext"] = true, ["skynet.ext_rare"] = true, ["skynet.debug"] = true }
+	local skynet_require
+	function require(name)
+		local m = package.loaded[name]
+		if m ~= nil then
+			return m
+		end
+		local _, main = coroutine.running()
+		if main or direct[name] then
+			return lua_require(name)
+		end
+		skynet_require = skynet_require or lua_require "skynet.require"
+		return skynet_require.require(name)
+	end
+end
+
 main(select(2, table.unpack(args)))
