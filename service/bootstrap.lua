@@ -42,6 +42,10 @@ skynet.start(function()
 		skynet.name("DATACENTER", datacenter)
 	end
 	must("service_mgr", pcall(skynet.newservice, "service_mgr"))
+	local console = skynet.getenv "debug_console" -- "[address:]port"
+	if console then
+		must("debug_console", pcall(skynet.newservice, "debug_console", console))
+	end
 
 	-- A node whose start service failed has no game in it: stop, with an
 	-- error status, rather than run empty.
