@@ -7,6 +7,7 @@
 -- expect_error: t_console_nosuch
 -- expect_error: injected failure
 -- expect_error: unknown debug command
+-- expect_error: t_console_target: unknown command nosuch
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
