@@ -79,6 +79,6 @@ net_console() {
 	fi
 	net_stop
 	if [ "$NET_RC" -eq 0 ]; then ok "$name: clean stop"; else notok "$name: clean stop" "exit status $NET_RC"; fi
-	net_check_sanitizer "$name"
+	net_check_sanitizer "$name" "t_console_nosuch"
 }
 net_console
