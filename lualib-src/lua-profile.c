@@ -4,6 +4,7 @@
  *   start([co])  starts timing co (default: the running coroutine)
  *   stop([co]) -> seconds (float) of CPU time co ran since its start(); a
  *                 suspended co is not charged for the time it waits
+ *   elapsed([co]) -> seconds so far, without stopping
  *   resume(co, ...) / wrap(f): coroutine.resume / coroutine.wrap that stop the
  *   clock of a profiled coroutine while it is suspended, and keep snlua's
  *   "active coroutine" slot up to date (the monitor breaks endless loops there).
@@ -77,21 +78,40 @@ lstart(lua_State *L) {
 	return 0;
 }
 
-static int
-lstop(lua_State *L) {
-	lua_State *co = target_thread(L);
+/* The CPU time of the coroutine at index 1 since its start(), or -1. */
+static double
+elapsed_time(lua_State *L, lua_State *co) {
 	double start = get_time(L, IDX_START, 1);
 	if (start < 0)
-		return luaL_error(L, "Call profile.start() before profile.stop()");
+		return -1;
 	double total = get_time(L, IDX_TOTAL, 1);
 	/* Only a coroutine running now (itself, or one that resumed it) is still on
 	 * the clock; a suspended one was charged up to its yield. */
 	lua_Debug ar;
 	if (co == L || (lua_status(co) == LUA_OK && lua_getstack(co, 0, &ar)))
 		total += thread_time() - start;
+	return total;
+}
+
+static int
+lstop(lua_State *L) {
+	lua_State *co = target_thread(L);
+	double total = elapsed_time(L, co);
+	if (total < 0)
+		return luaL_error(L, "Call profile.start() before profile.stop()");
 	set_time(L, IDX_START, 1, 0, 1);
 	set_time(L, IDX_TOTAL, 1, 0, 1);
 	--*profiled_count(L);
+	lua_pushnumber(L, total);
+	return 1;
+}
+
+static int
+lelapsed(lua_State *L) {
+	lua_State *co = target_thread(L);
+	double total = elapsed_time(L, co);
+	if (total < 0)
+		return luaL_error(L, "Call profile.start() before profile.elapsed()");
 	lua_pushnumber(L, total);
 	return 1;
 }
@@ -195,6 +215,7 @@ luaopen_skynet_profile(lua_State *L) {
 	luaL_Reg l[] = {
 		{ "start", lstart },
 		{ "stop", lstop },
+		{ "elapsed", lelapsed },
 		{ "resume", lresume },
 		{ "wrap", lwrap },
 		{ NULL, NULL },
