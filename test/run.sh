@@ -96,28 +96,46 @@ log_errors() {
 
 CMOD=$(pkg-config --variable=INSTALL_CMOD lua5.4 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/lua/5.4)
 
-# write_config NAME START [extra lines...]: a config in $TMP, prints its path.
+# write_config NAME START [extra lines...]: a config in $TMP, prints its path;
+# an extra line `key = value` replaces that key's default.
 write_config() {
 	local name=$1 start=$2
 	shift 2
 	local cfg="$TMP/$name.conf"
+	# an extra line replaces the default of the same key (INI refuses duplicates)
+	local line key skipping=0
+	local -A extra=()
+	for line in "$@"; do
+		key=${line%%=*}
+		extra[${key// /}]=1
+	done
 	{
-		echo "thread = 2"
-		echo "harbor = 1"
-		echo "start = $start"
-		echo "cpath = $OUT/cservice/?.so"
-		echo "lualoader = $ROOT/lualib/loader.lua"
-		echo "luaservice = $ROOT/service/?.lua;"
-		echo "	$ROOT/test/lua/?.lua;"
-		echo "	$ROOT/examples/?.lua"
-		echo "lua_path = $ROOT/lualib/?.lua;"
-		echo "	$ROOT/lualib/?/init.lua;"
-		echo "	$ROOT/test/lua/?.lua"
-		echo "lua_cpath = $OUT/luaclib/?.so;$CMOD/?.so"
-		echo "logger = $TMP/$name.log"
-		echo "test_tmp = $TMP"
-		echo "test_bin = $BUILD/bin"
-		echo "test_ports = $(free_port 4)"
+		while IFS= read -r line; do
+			case "$line" in
+			$'\t'*) [ $skipping -eq 1 ] || echo "$line" ;;
+			*)
+				key=${line%%=*}
+				if [ -n "${extra[${key// /}]:-}" ]; then skipping=1; else skipping=0; echo "$line"; fi
+				;;
+			esac
+		done <<DEFAULTS
+thread = 2
+harbor = 1
+start = $start
+cpath = $OUT/cservice/?.so
+lualoader = $ROOT/lualib/loader.lua
+luaservice = $ROOT/service/?.lua;
+	$ROOT/test/lua/?.lua;
+	$ROOT/examples/?.lua
+lua_path = $ROOT/lualib/?.lua;
+	$ROOT/lualib/?/init.lua;
+	$ROOT/test/lua/?.lua
+lua_cpath = $OUT/luaclib/?.so;$CMOD/?.so
+logger = $TMP/$name.log
+test_tmp = $TMP
+test_bin = $BUILD/bin
+test_ports = $(free_port 4)
+DEFAULTS
 		for line in "$@"; do echo "$line"; done
 	} >"$cfg"
 	echo "$cfg"
