@@ -43,6 +43,10 @@ function server.request_handler(username, msg)
 	if msg == "fail" then
 		error("t_msg_fail_marker")
 	end
+	if msg == "slow" then
+		skynet.sleep(20)
+		return "slow done"
+	end
 	if msg == "who" then
 		local uid, subid, srv = msgserver.userid(username)
 		return string.format("%s/%s/%s", uid, subid, srv)
