@@ -15,6 +15,19 @@ local names = {}    -- global name -> handle
 local querying = {} -- global name -> response closures of QUERYNAME
 local pending = {}  -- global name -> messages waiting for it, in arrival order
 
+-- Messages still waiting when the service goes (node shutdown) are freed
+-- with the Lua state: nobody else owns them. (pending lives as long as the
+-- state: the system protocol's dispatch holds it.)
+setmetatable(pending, { __gc = function(t)
+	for _, queue in pairs(t) do
+		for _, m in ipairs(queue) do
+			if m[4] then
+				skynet.trash(m[4], m[5])
+			end
+		end
+	end
+end })
+
 local function forward(handle, source, ptype, session, msg, sz)
 	if core.redirect(handle, source, ptype, session, msg, sz) == nil and session ~= 0 then
 		-- The named service is gone: its caller must not wait forever.
