@@ -28,6 +28,7 @@ local function globalname(name, handle)
 		return false
 	end
 	assert(#name < 16, "global name too long (15 bytes at most): " .. name)
+	assert(tonumber(name) == nil, "a global name can't be a number: " .. name)
 	local harbor = require "skynet.harbor"
 	harbor.globalname(name, handle)
 	return true

@@ -83,6 +83,12 @@ T.case("a message to another harbor's handle fails instead of hanging", function
 	T.ok(string.find(tostring(err), "call", 1, true), tostring(err))
 end)
 
+T.case("global names are checked as skynet checks them", function()
+	T.raises("too long", skynet.name, "A_NAME_OF_16_BYT", skynet.self())
+	T.raises("can't be a number", skynet.name, "12", skynet.self())
+	T.raises("invalid service name", skynet.name, ":0100", skynet.self())
+end)
+
 T.case("skynet.manager is the skynet table", function()
 	T.eq(require "skynet.manager", skynet)
 	T.eq(require("skynet.manager").uniqueservice, skynet.uniqueservice)
