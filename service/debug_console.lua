@@ -125,7 +125,7 @@ function COMMAND.help()
 		inject = "inject address file.lua args... : run the file inside the service",
 		logon = "logon address : log the service's messages (config logpath)",
 		logoff = "logoff address : stop logging the service's messages",
-		debug = "debug address : interactive debugger inside the service",
+		debug = "debug address : stop the service at its next message and debug it (s n bt p c)",
 		signal = "signal address [sig] : send a signal (0 breaks an endless loop)",
 		ping = "ping address : round trip time to the service, centiseconds",
 		call = "call address args... : skynet.call(address, \"lua\", args) with Lua values",
@@ -302,6 +302,54 @@ function COMMANDX.call(words)
 		error(packed[2])
 	end
 	return table.pack(skynet.call(address, "lua", table.unpack(packed, 2, packed.n)))
+end
+
+-- debug ADDRESS: an interactive debugger inside the service (see
+-- lualib/skynet/remotedebug.lua). The service stops at its next message;
+-- lines typed here go to it through a debugchannel until `c`/`cont`.
+local ATTACH = [[
+local fd, handle = ...
+require("skynet.remotedebug").start(math.tointeger(fd), math.tointeger(handle))
+]]
+
+function COMMANDX.debug(words)
+	local address = adjust_address(words[2])
+	local fd = words.fd
+	if fd == nil then
+		error("debug needs a console connection (not HTTP)")
+	end
+	if tonumber(skynet.getenv "thread" or "2") < 2 then
+		error("debug needs thread >= 2: the debugged service holds a worker while it is stopped")
+	end
+	local debugchannel = require "skynet.debugchannel"
+	local ch, handle = debugchannel.create()
+	local ok, started, output = pcall(skynet.call, address, "debug", "RUN", ATTACH, "(debug console)", fd, handle)
+	if not ok or not started then
+		ch:release()
+		error("Debugger attach failed: " .. tostring(ok and output or started), 0)
+	end
+	words.print(string.format("Attach to %s: stops at its next message; s, n, bt, p EXPR, c", skynet.address(address)))
+	while true do
+		local line = socket.readline(fd, "\n")
+		if not line then
+			break
+		end
+		line = line:gsub("\r$", "")
+		ch:write(line)
+		if line:match("^%s*c%s*$") or line:match("^%s*cont%s*$") then
+			break
+		end
+	end
+	-- the service closes its end when it lets go; if it is idle (never
+	-- stopped), closing ours disarms it at its next message
+	for _ = 1, 100 do
+		if ch:closed() then
+			break
+		end
+		skynet.sleep(1)
+	end
+	ch:close()
+	ch:release()
 end
 
 function COMMAND.cmem()
@@ -546,7 +594,7 @@ local function session(fd, addr)
 			if method == "GET" or method == "POST" then
 				local cmdline = http_cmdline(fd, method, line)
 				if cmdline then
-					docmd(cmdline, print, fd)
+					docmd(cmdline, print) -- no fd: `debug` needs a console
 				end
 				break
 			end

@@ -83,6 +83,15 @@ local function ok_or_missing(line, missing)
 	return out
 end
 
+-- An HTTP request: the whole answer up to the close.
+local function http(request)
+	local fd = assert(socket.open("127.0.0.1", port))
+	socket.write(fd, request)
+	local text = socket.readall(fd)
+	socket.close(fd)
+	return text
+end
+
 local function write_file(name, text)
 	local path = TMP .. "/" .. name
 	local f = assert(io.open(path, "w"))
@@ -356,14 +365,56 @@ T.case("netstat, clearcache, snax", function()
 	end
 end)
 
--- An HTTP request: the whole answer up to the close.
-local function http(request)
-	local fd = assert(socket.open("127.0.0.1", port))
-	socket.write(fd, request)
-	local text = socket.readall(fd)
+local function debug_session(fd)
+	socket.write(fd, "debug " .. addr(target) .. "\n")
+	T.ok(socket.readline(fd, "\n"):match("^Attach to " .. addr(target)), "attach line")
+	local prompt = "(" .. addr(target) .. ")> "
+	local result
+	skynet.fork(function()
+		result = skynet.call(target, "lua", "echo", 5)
+	end)
+	local where = socket.readline(fd, prompt)
+	T.ok(where:match("t_console_target%.lua:%d+\n$"), "stopped at the dispatch's first line: " .. where)
+	local function say(line)
+		socket.write(fd, line .. "\n")
+		return socket.readline(fd, prompt)
+	end
+	T.eq(say("p cmd"), "echo\n", "a local")
+	T.eq(say("greeting"), "nil\n", "not a local of this frame")
+	T.ok(say("bt"):find("t_console_target.lua", 1, true), "bt")
+	T.eq(say("cmd = 'greet'"), "", "assign a local")
+	T.eq(say("p type(CMD.greet)"), "function\n", "an upvalue")
+	T.ok(say("x = = 1"):find("unexpected symbol", 1, true), "a syntax error is an answer")
+	T.ok(say("n"):match("t_console_target%.lua:%d+\n$"), "next")
+	T.eq(result, nil, "the call waits while the service is stopped")
+	socket.write(fd, "c\n")
+	T.eq(socket.readline(fd, "\n"), "continue", "continue")
+	T.eq(socket.readline(fd, "\n"), "<CMD OK>", "debug ends with the marker")
+	T.wait_until(function() return result end, 300, "the stopped call")
+	T.eq(result, skynet.call(target, "lua", "greet"), "the changed local changed what the message did")
+	T.eq(skynet.call(target, "lua", "echo", 6), 6, "the service runs on, no longer stopped")
+	-- the console connection goes away during a session: the service lets go
+	socket.write(fd, "debug " .. addr(target) .. "\n")
+	socket.readline(fd, "\n")
 	socket.close(fd)
-	return text
+	skynet.sleep(5)
+	T.eq(skynet.call(target, "lua", "echo", 7), 7, "no debugger left after the console closed")
 end
+
+T.case("debug: stop a live service at its next message, inspect and change a local", function()
+	local fd = connect()
+	-- a failing check must not leave the service stopped: closing the
+	-- connection lets it go
+	local ok, err = pcall(debug_session, fd)
+	if not ok then
+		socket.close(fd)
+		error(err, 0)
+	end
+	fails("debug", "address expected")
+	fails("debug :00ffffff", "Debugger attach failed")
+	local text = http("GET /debug/" .. addr(target) .. " HTTP/1.1\r\n\r\n")
+	T.ok(text:find("not HTTP", 1, true), "no debug over HTTP: " .. text)
+end)
 
 T.case("HTTP GET and POST on the same port", function()
 	local text = http("GET /getenv/test_tmp HTTP/1.1\r\nHost: x\r\nUser-Agent: test\r\n\r\n")
