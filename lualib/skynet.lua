@@ -169,7 +169,7 @@ function suspend(co, result, command)
 		coroutine_close(co)
 		return
 	elseif command == "USER" then
-		error("a skynet.coroutine yielded outside its resume\n" .. traceback(co))
+		error("Call skynet.coroutine.yield out of skynet.coroutine.resume\n" .. traceback(co))
 	elseif command == nil then
 		-- A plain coroutine.yield() inside a handler: it would never be resumed.
 		error("plain coroutine.yield in a service (use skynet.wait)\n" .. traceback(co))
@@ -524,7 +524,6 @@ internal.yield_call = yield_call
 function internal.running()
 	return running_thread
 end
-
 
 setmetatable(skynet, {
 	__index = function(t, key)
