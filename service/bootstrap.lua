@@ -20,7 +20,16 @@ skynet.start(function()
 
 	local master = skynet.getenv "master"
 	local standalone = skynet.getenv "standalone"
-	if master == nil then
+	local harbor_id = tonumber(skynet.getenv "harbor" or 0)
+	local multinode = master ~= nil and harbor_id ~= 0
+	if multinode and package.searchpath("cslave", skynet.getenv "luaservice" or "") == nil then
+		-- The harbor services (cmaster/cslave) are not part of this runtime
+		-- yet: a config written for several nodes still boots, alone.
+		skynet.error(string.format("bootstrap: no cslave service, master %s ignored: running as a single node",
+			master))
+		multinode = false
+	end
+	if not multinode then
 		-- A single node: global names stay local, no harbor links. As in
 		-- skynet, a node without a master is its own standalone node.
 		if standalone == nil then
