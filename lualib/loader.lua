@@ -61,19 +61,14 @@ end
 
 -- skynet.require: a require from a coroutine goes through
 -- lualib/skynet/require.lua (loaded then), so a module's skynet.init functions
--- may block and run before require returns. The runtime's own lazy tiers are
--- loaded directly: they never block, and most services need nothing more.
+-- may block and run before require returns. The runtime's own lazy tiers
+-- (skynet.ext*) never block and stay on Lua's require. Every service holds
+-- this function (about 1 KB of Lua heap): keep it small.
 do
-	local lua_require = require
-	local direct = { ["skynet.ext"] = true, ["skynet.ext_rare"] = true, ["skynet.debug"] = true }
-	local skynet_require
+	local lua_require, skynet_require = require, nil
 	function require(name)
-		local m = package.loaded[name]
-		if m ~= nil then
-			return m
-		end
 		local _, main = coroutine.running()
-		if main or direct[name] then
+		if main or package.loaded[name] ~= nil or string.find(name, "^skynet%.ext") then
 			return lua_require(name)
 		end
 		skynet_require = skynet_require or lua_require "skynet.require"
