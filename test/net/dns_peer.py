@@ -8,6 +8,7 @@ Names (all under .test):
   v6.test       AAAA 2001:db8::1
   alias.test    CNAME a.test, then its A records
   big.test      over UDP: an empty answer with TC set; over TCP: 40 A records
+  local.test    A 127.0.0.1
   nx.test       NXDOMAIN
   slow.test     never answered
   flaky.test    the first query is dropped, later ones answered (A 10.9.9.9)
@@ -69,6 +70,8 @@ def build(tid, name, qtype, question, tcp):
         if seen <= 1:
             return []
         return [answer(tid, question, [rr(name, 1, 60, a("10.9.9.9"))])]
+    if name == "local.test" and qtype == 1:
+        return [answer(tid, question, [rr(name, 1, 60, a("127.0.0.1"))])]
     if name == "nx.test":
         return [answer(tid, question, [], flags=0x8183)]
     if name == "a.test" and qtype == 1:
