@@ -33,7 +33,7 @@ SHARED := -shared $(SAN)
 CORE_SRC := $(wildcard skynet-src/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 # Unit tests link only the layers below the server: the data structures.
-UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_mq skynet_handle skynet_timer skynet_env skynet_config skynet_config_ini skynet_config_lua socket_buffer socket_command socket_io socket_server socket_request)
+UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_mq skynet_handle skynet_timer skynet_env skynet_config skynet_config_ini skynet_config_lua socket_buffer socket_command socket_io socket_guard socket_server socket_request)
 EXTRA_UNIT_OBJ += $(BUILD)/lualib-src/lua-seri.o
 CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard service-src/service_*.c))
 LUALIB_SRC := $(wildcard lualib-src/lua-*.c)

@@ -17,7 +17,8 @@
  *   lsend(id, data [, sz]) -> boolean      low priority (sent when no high data waits)
  *       data: a string, a table (array) of strings sent as one piece, or a
  *       lightuserdata + sz whose ownership passes to the socket layer.
- *       false means the id is not a live socket (the data is dropped).
+ *       false means the id is not a live socket, or the data would pass its
+ *       write limit (the data is dropped and the socket closed).
  *   udp([host [, port]]) -> id             a UDP socket, bound if host is given
  *   udp_connect(id, host, port)            default destination; error if unresolvable
  *   udp_send(id, address, data [, sz]) -> boolean   address: binary string from unpack
@@ -26,6 +27,10 @@
  *   udp_dial(host, port) / udp_dial("host:port") -> id       a UDP socket connected
  *       to the peer (send() and udp_send without address go there); IPv4 or IPv6
  *   resolve(host) -> { "ip", ... }           getaddrinfo; error with its reason
+ *   write_limit(id, bytes)      unsent bytes allowed before the socket is closed with
+ *                               ERR "write buffer overflow" (0 = unlimited; the node
+ *                               default is the config key socket_write_limit)
+ *   queued(handle) -> n         messages waiting at a service (gate back-pressure)
  *   info() -> { {id, address (owner), type, read, write, wbuffer, rtime, wtime,
  *       reading, writing, peer} | {id, address, type = "LISTEN", accept, rtime,
  *       sock}, ... }   every socket of the node (skynet's netstat fields; a UDP
@@ -634,6 +639,22 @@ ludp_dial(lua_State *L) {
 }
 
 static int
+lwrite_limit(lua_State *L) {
+	int id = (int)luaL_checkinteger(L, 1);
+	lua_Integer bytes = luaL_checkinteger(L, 2);
+	if (bytes < 0)
+		return luaL_argerror(L, 2, "non-negative byte count expected (0 = unlimited)");
+	skynet_socket_write_limit(getctx(L), id, (int64_t)bytes);
+	return 0;
+}
+
+static int
+lqueued(lua_State *L) {
+	lua_pushinteger(L, skynet_socket_queued((uint32_t)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int
 lresolve(lua_State *L) {
 	const char *host = luaL_checkstring(L, 1);
 	struct addrinfo hints, *list = NULL;
@@ -729,6 +750,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "clear", lclear },
 		{ "resolve", lresolve },
 		{ "info", linfo },
+		{ "queued", lqueued },
 		{ NULL, NULL },
 	};
 	luaL_Reg with_ctx[] = {
@@ -747,6 +769,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "udp_send", ludp_send },
 		{ "udp_listen", ludp_listen },
 		{ "udp_dial", ludp_dial },
+		{ "write_limit", lwrite_limit },
 		{ NULL, NULL },
 	};
 	luaL_newlib(L, plain);

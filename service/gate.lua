@@ -7,11 +7,22 @@
 -- (packets of connections that are not forwarded).
 -- Packets of a forwarded fd go to its agent as PTYPE_CLIENT messages with
 -- session = fd and source = client (the value given to forward, default 0).
+--
+-- Back-pressure: every CHECK_BYTES forwarded on a connection, the agent's
+-- queue is looked at; holding more than QUEUE_HIGH messages, the connection
+-- stops being read (TCP slows the client) until the agent is down to
+-- QUEUE_LOW, looked at every 10 ms. A flooding client thus waits for its
+-- agent instead of filling the agent's queue.
 local skynet = require "skynet"
 local gateserver = require "snax.gateserver"
+local driver = require "skynet.socketdriver"
+
+local CHECK_BYTES = 64 * 1024
+local QUEUE_HIGH = 64
+local QUEUE_LOW = 8
 
 local watchdog
-local connection = {} -- fd -> { fd, ip, agent, client }
+local connection = {} -- fd -> { fd, ip, agent, client, fwd, paused }
 local forwarding = {} -- agent -> connection (the latest forwarded to it)
 
 skynet.register_protocol {
@@ -26,12 +37,38 @@ function handler.open(source, conf)
 	return conf.address, conf.port
 end
 
+local function resume_when_drained(c)
+	if connection[c.fd] ~= c or not c.paused then
+		return
+	end
+	if c.agent and driver.queued(c.agent) > QUEUE_LOW then
+		skynet.timeout(1, function() resume_when_drained(c) end)
+		return
+	end
+	c.paused = nil
+	driver.start(c.fd)
+end
+
+local function check_agent(c)
+	c.fwd = 0
+	if not c.paused and driver.queued(c.agent) > QUEUE_HIGH then
+		c.paused = true
+		driver.pause(c.fd)
+		skynet.timeout(1, function() resume_when_drained(c) end)
+	end
+end
+
 function handler.message(fd, msg, sz)
 	local c = connection[fd]
 	local agent = c and c.agent
 	if agent then
 		-- the packet buffer travels with the message: no copy
 		skynet.redirect(agent, c.client, "client", fd, msg, sz)
+		local f = c.fwd + sz
+		c.fwd = f
+		if f >= CHECK_BYTES then
+			check_agent(c)
+		end
 	else
 		skynet.send(watchdog, "lua", "socket", "data", fd, skynet.tostring(msg, sz))
 		skynet.trash(msg, sz)
@@ -39,7 +76,7 @@ function handler.message(fd, msg, sz)
 end
 
 function handler.connect(fd, addr)
-	connection[fd] = { fd = fd, ip = addr }
+	connection[fd] = { fd = fd, ip = addr, fwd = 0 }
 	skynet.send(watchdog, "lua", "socket", "open", fd, addr)
 end
 

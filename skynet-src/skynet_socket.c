@@ -5,17 +5,70 @@
 #include "skynet_socket.h"
 #include "skynet_server.h"
 #include "skynet_mq.h"
+#include "skynet_env.h"
+#include "skynet_handle.h"
 #include "socket_server.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define WRITE_LIMIT_DEFAULT ((int64_t)64 << 20)
+#define INPUT_LIMIT_DEFAULT ((int64_t)8 << 20)
+
 static struct socket_server *SOCKET_SERVER = NULL;
+
+static void
+log_line(void *ud, const char *text) {
+	(void)ud;
+	skynet_error(NULL, "%s", text);
+}
+
+/* Messages waiting at a service (the input throttle's view of an owner). */
+static int
+owner_queued(void *ud, uintptr_t opaque) {
+	(void)ud;
+	struct skynet_context *ctx = handle_grab((uint32_t)opaque);
+	if (ctx == NULL)
+		return 0;
+	int n = mq_length(skynet_context_queue(ctx));
+	skynet_context_release(ctx);
+	return n;
+}
+
+/* A byte count config key: digits with an optional K, M or G suffix; 0 means
+ * unlimited. A bad value is logged and the default used. */
+static int64_t
+config_size(const char *key, int64_t def) {
+	const char *v = env_get(key);
+	if (v == NULL || v[0] == '\0')
+		return def;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	int shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	}
+	if (end == v || *end != '\0' || n < 0 || n > (INT64_MAX >> shift)) {
+		skynet_error(NULL, "socket: %s must be a byte count (digits, optional K, M or G), got '%s'; using %lld",
+			key, v, (long long)def);
+		return def;
+	}
+	return (int64_t)n << shift;
+}
 
 void
 skynet_socket_init(void) {
 	SOCKET_SERVER = socket_server_create(skynet_now());
-	if (SOCKET_SERVER == NULL)
+	if (SOCKET_SERVER == NULL) {
 		skynet_error(NULL, "socket: cannot create the socket server (epoll or pipe)");
+		return;
+	}
+	socket_server_callbacks(SOCKET_SERVER, log_line, owner_queued, NULL);
+	socket_server_limits(SOCKET_SERVER, config_size("socket_write_limit", WRITE_LIMIT_DEFAULT),
+		config_size("socket_input_limit", INPUT_LIMIT_DEFAULT));
 }
 
 void
@@ -219,4 +272,15 @@ skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port) {
 struct socket_info *
 skynet_socket_info(void) {
 	return SOCKET_SERVER ? socket_server_info(SOCKET_SERVER) : NULL;
+}
+
+void
+skynet_socket_write_limit(struct skynet_context *ctx, int id, int64_t bytes) {
+	(void)ctx;
+	socket_server_write_limit(SOCKET_SERVER, id, bytes);
+}
+
+int
+skynet_socket_queued(uint32_t handle) {
+	return owner_queued(NULL, handle);
 }

@@ -70,4 +70,11 @@ int skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int por
 struct socket_info;
 struct socket_info *skynet_socket_info(void);
 
+/* Unsent bytes allowed on one socket before it is closed (0 = unlimited); the
+ * node default is the config key socket_write_limit (64M). */
+void skynet_socket_write_limit(struct skynet_context *ctx, int id, int64_t bytes);
+/* Messages waiting in a service's queue (0 if it is gone): how a gate sees
+ * whether the agent it forwards to keeps up. */
+int skynet_socket_queued(uint32_t handle);
+
 #endif

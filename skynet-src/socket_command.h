@@ -28,6 +28,8 @@ enum sc_type {
 	SC_NODELAY = 'T',        /* id */
 	SC_UDP = 'U',            /* id opaque fd protocol */
 	SC_UDP_CONNECT = 'C',    /* id address */
+	SC_LIMIT = 'M',          /* id opaque = write limit in bytes */
+	SC_OVERFLOW = 'F',       /* id: a sender found the write limit passed */
 	SC_EXIT = 'X',
 };
 

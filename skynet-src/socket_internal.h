@@ -48,9 +48,18 @@ struct socket {
 	ATOM_INT wb_empty;  /* both write lists empty: a worker may write directly */
 	int fd;
 	int protocol;
-	bool reading;       /* EPOLLIN wanted */
+	bool reading;       /* EPOLLIN wanted by the owner */
 	bool writing;       /* EPOLLOUT wanted */
 	bool registered;    /* fd is in the epoll set */
+	bool held;          /* reading suspended by socket_guard.c (back-off, throttle) */
+	bool ep_read;       /* the mask epoll has: reading && !held */
+	bool ep_write;
+	uint8_t hold_kind;  /* HOLD_* while held */
+	uint8_t recent_i;   /* next slot of recent[] */
+	int backoff_ms;     /* listener: current accept back-off, 0 after a success */
+	int64_t unchecked;  /* input bytes since the owner's queue was last looked at */
+	uint32_t recent[8]; /* sizes of the last data reports, for the throttle estimate */
+	_Atomic int64_t write_limit; /* unsent bytes allowed, 0 = unlimited */
 	bool reported;      /* CLOSE/ERR already reported */
 	bool shut_done;     /* SHUT_WR issued */
 	bool bound;         /* adopted with bind (netstat type BIND) */
@@ -90,7 +99,17 @@ struct pending_report {
 struct socket_server {
 	uint64_t time;
 	int efd;
-	int spare_fd;        /* given up to accept-and-drop when out of fds */
+	int64_t write_limit;     /* default for new sockets, 0 = unlimited */
+	int64_t input_limit;     /* bytes queued at an owner before reading pauses, 0 = off */
+	socket_log_fn log;       /* one line of text for the node's log, or NULL */
+	socket_queue_fn queued;  /* messages waiting at an owner, or NULL */
+	void *cb_ud;
+	struct ss_hold *holds;   /* sockets whose reading is suspended, with deadlines */
+	int hold_n;
+	int hold_cap;
+	uint64_t refused;        /* accepts refused (no fd) since the last log line */
+	uint64_t refuse_log_ms;  /* when the last such line was logged */
+	int refuse_err;
 	ATOM_UINT alloc_id;
 	bool checkctrl;
 	int event_n;
@@ -104,12 +123,21 @@ struct socket_server {
 	struct socket slot[SOCKET_MAX];
 };
 
+enum { HOLD_NONE = 0, HOLD_ACCEPT, HOLD_INPUT };
+
+struct ss_hold {
+	int id;
+	uint64_t due_ms;
+};
+
 static inline struct socket *
 ss_slot(struct socket_server *ss, int id) {
 	return &ss->slot[(unsigned)id % SOCKET_MAX];
 }
 
 /* socket_server.c */
+/* The socket behind a request or event id; NULL when stale or closed. */
+struct socket *ss_live(struct socket_server *ss, int id);
 void ss_emit(struct socket_server *ss, int type, int id, uintptr_t opaque, int ud,
 	char *data, const char *text);
 int ss_reserve_id(struct socket_server *ss);
@@ -134,5 +162,20 @@ void sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buff
 	int sz, const uint8_t *udp_address);
 /* Write what the kernel takes; handles drain, deferred close and half close. */
 void sio_flush(struct socket_server *ss, struct socket *s);
+
+/* socket_guard.c: the protections (see its header comment). */
+uint64_t sg_now_ms(void);
+/* After queueing output: past the write limit the socket is logged, reported
+ * (ERR) and closed; returns true then (s is gone). */
+bool sg_write_overflow(struct socket_server *ss, struct socket *s);
+void sg_overflow(struct socket_server *ss, struct socket *s);
+void sg_accept_failed(struct socket_server *ss, struct socket *s, int err);
+void sg_accept_ok(struct socket *s);
+/* After a data report of n bytes: may hold reading while the owner is behind. */
+void sg_input(struct socket_server *ss, struct socket *s, int n);
+/* Milliseconds until the next hold ends, -1 if none. */
+int sg_timeout(struct socket_server *ss);
+/* Ends the holds that are due. */
+void sg_release_due(struct socket_server *ss);
 
 #endif

@@ -89,6 +89,7 @@ sio_read(struct socket_server *ss, struct socket *s) {
 	else if (sz > READ_SIZE_MIN && n * 2 < sz)
 		s->read_size = sz / 2;
 	ss_emit(ss, SOCKET_DATA, ATOM_LOAD(&s->id), s->opaque, (int)n, buf, NULL);
+	sg_input(ss, s, (int)n);
 }
 
 void
@@ -127,21 +128,13 @@ sio_accept(struct socket_server *ss, struct socket *s) {
 	int listen_id = ATOM_LOAD(&s->id);
 	if (fd < 0) {
 		int err = errno;
-		if (err == EMFILE || err == ENFILE) {
-			/* The pending connection keeps the listener readable; without a free
-			 * fd we would spin. Spend the spare fd to take it off the queue and
-			 * drop it, then report the failure and keep listening. */
-			if (ss->spare_fd >= 0) {
-				close(ss->spare_fd);
-				int drop = accept(s->fd, NULL, NULL);
-				if (drop >= 0)
-					close(drop);
-				ss->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			}
-			ss_emit(ss, SOCKET_ERR, listen_id, s->opaque, 0, NULL, strerror(err));
-		}
+		/* Out of fds (or kernel memory): the pending connection keeps the
+		 * listener readable, so back off instead of spinning (socket_guard.c). */
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+			sg_accept_failed(ss, s, err);
 		return;
 	}
+	sg_accept_ok(s);
 	int id = ss_reserve_id(ss);
 	if (id < 0) {
 		close(fd);
@@ -224,6 +217,8 @@ sio_queue(struct socket_server *ss, struct socket *s, bool high, void *buffer, i
 	wb_list_append(high ? &s->high : &s->low, wb);
 	ATOM_STORE(&s->wb_empty, 0);
 	s->wb_size += sz;
+	if (sg_write_overflow(ss, s))
+		return;
 	check_warning(ss, s);
 	/* A connect in progress writes once it completes. */
 	if (ATOM_LOAD(&s->type) != S_CONNECTING)

@@ -62,11 +62,12 @@ sp_del(int efd, int fd) {
 	epoll_ctl(efd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/* Blocks until at least one event (or a signal: returns -1 with EINTR). */
+/* Blocks until at least one event, timeout_ms (-1: no limit; returns 0) or a
+ * signal (returns -1 with EINTR). */
 static inline int
-sp_wait(int efd, struct sp_event *out, int max) {
+sp_wait(int efd, struct sp_event *out, int max, int timeout_ms) {
 	struct epoll_event ev[max];
-	int n = epoll_wait(efd, ev, max, -1);
+	int n = epoll_wait(efd, ev, max, timeout_ms);
 	for (int i = 0; i < n; i++) {
 		uint32_t f = ev[i].events;
 		out[i].key = ev[i].data.u64;

@@ -168,6 +168,16 @@ send_request(struct socket_server *ss, int type, int id, void *buffer, int sz) {
 		skynet_free(buffer);
 		return (id > 0 && ATOM_LOAD(&s->id) == id && sz == 0) ? 0 : -1;
 	}
+	/* Past the write limit the data is refused and the socket closed; the
+	 * socket thread checks again with the exact count (posted sends included). */
+	int64_t limit = STAT_GET(s->write_limit);
+	if (limit > 0 && STAT_GET(s->wb_seen) + sz > limit) {
+		skynet_free(buffer);
+		struct sc_request over;
+		request_init(&over, SC_OVERFLOW, id);
+		sc_post(&ss->pipe, &over);
+		return -1;
+	}
 	if (try_direct_write(ss, s, id, buffer, sz))
 		return 0;
 	struct sc_request req;
@@ -206,6 +216,14 @@ socket_server_start(struct socket_server *ss, uintptr_t opaque, int id) {
 void
 socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id) {
 	post_simple(ss, SC_PAUSE, id, opaque);
+}
+
+void
+socket_server_write_limit(struct socket_server *ss, int id, int64_t bytes) {
+	struct sc_request req;
+	request_init(&req, SC_LIMIT, id);
+	req.opaque = (uintptr_t)(bytes > 0 ? bytes : 0);
+	sc_post(&ss->pipe, &req);
 }
 
 void

@@ -65,6 +65,13 @@ ss_setup(struct socket_server *ss, int id, int fd, int protocol, uintptr_t opaqu
 	s->fd = fd;
 	s->protocol = protocol;
 	s->reading = s->writing = s->registered = false;
+	s->held = s->ep_read = s->ep_write = false;
+	s->hold_kind = HOLD_NONE;
+	s->backoff_ms = 0;
+	s->unchecked = 0;
+	s->recent_i = 0;
+	memset(s->recent, 0, sizeof(s->recent));
+	STAT_SET(s->write_limit, ss->write_limit);
 	s->reported = s->shut_done = s->bound = false;
 	s->opaque = opaque;
 	STAT_SET(s->stat_read, 0);
@@ -90,22 +97,26 @@ ss_setup(struct socket_server *ss, int id, int fd, int protocol, uintptr_t opaqu
  * even for an empty mask, and a paused socket must not spin on one. */
 bool
 ss_set_events(struct socket_server *ss, struct socket *s, bool read, bool write) {
-	if (s->registered && s->reading == read && s->writing == write)
+	s->reading = read;
+	s->writing = write;
+	bool eread = read && !s->held; /* a hold (socket_guard.c) overrides the owner */
+	if (s->registered && s->ep_read == eread && s->ep_write == write)
+		return true;
+	if (!s->registered && !eread && !write)
 		return true;
 	int r = 0;
 	uint64_t key = (uint64_t)(unsigned)ATOM_LOAD(&s->id);
-	if (!read && !write) {
-		if (s->registered)
-			sp_del(ss->efd, s->fd);
+	if (!eread && !write) {
+		sp_del(ss->efd, s->fd);
 		s->registered = false;
 	} else if (s->registered) {
-		r = sp_enable(ss->efd, s->fd, key, read, write);
+		r = sp_enable(ss->efd, s->fd, key, eread, write);
 	} else {
-		r = sp_add(ss->efd, s->fd, key, read, write);
+		r = sp_add(ss->efd, s->fd, key, eread, write);
 		s->registered = (r == 0);
 	}
-	s->reading = read;
-	s->writing = write;
+	s->ep_read = eread;
+	s->ep_write = write;
 	if (r < 0) {
 		ss_fail(ss, s, strerror(errno));
 		return false;
@@ -121,6 +132,7 @@ ss_force_close(struct socket_server *ss, struct socket *s) {
 	if (s->registered)
 		sp_del(ss->efd, s->fd);
 	s->registered = s->reading = s->writing = false;
+	s->ep_read = s->ep_write = s->held = false; /* a hold entry left behind goes stale */
 	/* Under the lock so a worker in the direct-write path never sees a closed or
 	 * reused fd. DYING keeps the slot from being reserved while lists are freed. */
 	spinlock_lock(&s->dw_lock);
@@ -164,9 +176,8 @@ ss_addr_text(const struct sockaddr *sa, char *buf, size_t sz, int *port) {
 		*port = p;
 }
 
-/* Looks up a request's target; NULL when the id is stale. */
-static struct socket *
-live_socket(struct socket_server *ss, int id) {
+struct socket *
+ss_live(struct socket_server *ss, int id) {
 	struct socket *s = ss_slot(ss, id);
 	int state = ATOM_LOAD(&s->type);
 	if (ATOM_LOAD(&s->id) != id || state == S_INVALID || state == S_RESERVE || state == S_DYING)
@@ -224,7 +235,7 @@ req_connect(struct socket_server *ss, struct sc_request *req) {
 
 static void
 req_start(struct socket_server *ss, struct sc_request *req) {
-	struct socket *s = live_socket(ss, req->id);
+	struct socket *s = ss_live(ss, req->id);
 	if (s == NULL) {
 		ss_emit(ss, SOCKET_ERR, req->id, req->opaque, 0, NULL, "invalid socket");
 		return;
@@ -265,7 +276,7 @@ req_start(struct socket_server *ss, struct sc_request *req) {
 
 static void
 req_pause(struct socket_server *ss, struct sc_request *req) {
-	struct socket *s = live_socket(ss, req->id);
+	struct socket *s = ss_live(ss, req->id);
 	if (s == NULL)
 		return;
 	int state = ATOM_LOAD(&s->type);
@@ -281,7 +292,7 @@ output_pending(struct socket_server *ss, struct socket *s) {
 
 static void
 req_close(struct socket_server *ss, struct sc_request *req) {
-	struct socket *s = live_socket(ss, req->id);
+	struct socket *s = ss_live(ss, req->id);
 	if (s == NULL)
 		return;
 	int state = ATOM_LOAD(&s->type);
@@ -305,7 +316,7 @@ req_close(struct socket_server *ss, struct sc_request *req) {
 
 static void
 req_shutdown(struct socket_server *ss, struct sc_request *req) {
-	struct socket *s = live_socket(ss, req->id);
+	struct socket *s = ss_live(ss, req->id);
 	if (s == NULL || ATOM_LOAD(&s->type) != S_CONNECTED)
 		return;
 	ATOM_STORE(&s->type, S_HALFCLOSE_WRITE);
@@ -317,7 +328,7 @@ req_shutdown(struct socket_server *ss, struct sc_request *req) {
 
 static void
 req_send(struct socket_server *ss, struct sc_request *req) {
-	struct socket *s = live_socket(ss, req->id);
+	struct socket *s = ss_live(ss, req->id);
 	int state = s ? ATOM_LOAD(&s->type) : S_INVALID;
 	bool tcp = s && s->protocol == P_TCP;
 	bool ok = state == S_CONNECTED || state == S_CONNECTING || state == S_PACCEPT ||
@@ -392,7 +403,7 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 	case SC_SEND_LOW:
 	case SC_SEND_UDP: req_send(ss, req); break;
 	case SC_DIRECT:
-		if ((s = live_socket(ss, req->id)) != NULL && s->dw_buffer)
+		if ((s = ss_live(ss, req->id)) != NULL && s->dw_buffer)
 			sio_flush(ss, s);
 		break;
 	case SC_CONNECT: req_connect(ss, req); break;
@@ -400,14 +411,24 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 	case SC_BIND:
 	case SC_UDP: req_adopt(ss, req); break;
 	case SC_NODELAY:
-		if ((s = live_socket(ss, req->id)) != NULL && s->protocol == P_TCP) {
+		if ((s = ss_live(ss, req->id)) != NULL && s->protocol == P_TCP) {
 			int one = 1;
 			setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
 		break;
 	case SC_UDP_CONNECT:
-		if ((s = live_socket(ss, req->id)) != NULL && s->protocol != P_TCP)
+		if ((s = ss_live(ss, req->id)) != NULL && s->protocol != P_TCP)
 			memcpy(s->udp_peer, req->address, UDP_ADDRESS_SIZE);
+		break;
+	case SC_LIMIT:
+		if ((s = ss_live(ss, req->id)) != NULL) {
+			STAT_SET(s->write_limit, (int64_t)req->opaque);
+			sg_write_overflow(ss, s);
+		}
+		break;
+	case SC_OVERFLOW:
+		if ((s = ss_live(ss, req->id)) != NULL)
+			sg_overflow(ss, s);
 		break;
 	case SC_EXIT:
 		ss_emit(ss, SOCKET_EXIT, 0, 0, 0, NULL, NULL);
@@ -417,7 +438,7 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 
 static void
 handle_event(struct socket_server *ss, struct sp_event *e) {
-	struct socket *s = live_socket(ss, (int)e->key);
+	struct socket *s = ss_live(ss, (int)e->key);
 	if (s == NULL)
 		return; /* closed earlier in this round */
 	int state = ATOM_LOAD(&s->type);
@@ -439,12 +460,12 @@ handle_event(struct socket_server *ss, struct sp_event *e) {
 			sio_read(ss, s);
 		else
 			sio_read_udp(ss, s);
-		if (live_socket(ss, (int)e->key) != s)
+		if (ss_live(ss, (int)e->key) != s)
 			return;
 	}
 	if (e->write && s->writing)
 		sio_flush(ss, s);
-	if (e->eof && !s->reading && live_socket(ss, (int)e->key) == s) {
+	if (e->eof && !s->reading && ss_live(ss, (int)e->key) == s) {
 		/* Hung up while we were not reading: nothing can go out any more. */
 		if (!s->reported)
 			ss_emit(ss, SOCKET_CLOSE, ATOM_LOAD(&s->id), s->opaque, 0, NULL, NULL);
@@ -471,7 +492,8 @@ socket_server_create(uint64_t time) {
 		skynet_free(ss);
 		return NULL;
 	}
-	ss->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ss->write_limit = 0;
+	ss->input_limit = 0;
 	for (int i = 0; i < SOCKET_MAX; i++) {
 		struct socket *s = &ss->slot[i];
 		ATOM_INIT(&s->type, S_INVALID);
@@ -511,18 +533,31 @@ socket_server_release(struct socket_server *ss) {
 	}
 	sc_close(&ss->pipe);
 	sp_release(ss->efd);
-	if (ss->spare_fd >= 0)
-		close(ss->spare_fd);
+	skynet_free(ss->holds);
 	skynet_free(ss);
 }
 
 void
 socket_server_abandon(struct socket_server *ss, int id) {
-	struct socket *s = live_socket(ss, id);
+	struct socket *s = ss_live(ss, id);
 	if (s) {
 		s->reported = true;
 		ss_force_close(ss, s);
 	}
+}
+
+void
+socket_server_callbacks(struct socket_server *ss, socket_log_fn log, socket_queue_fn queued,
+	void *ud) {
+	ss->log = log;
+	ss->queued = queued;
+	ss->cb_ud = ud;
+}
+
+void
+socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t input_limit) {
+	ss->write_limit = write_limit > 0 ? write_limit : 0;
+	ss->input_limit = input_limit > 0 ? input_limit : 0;
 }
 
 void
@@ -559,7 +594,10 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 			continue;
 		}
 		ss->event_index = 0;
-		ss->event_n = sp_wait(ss->efd, ss->events, MAX_EVENTS);
+		sg_release_due(ss);
+		if (ss->pending_count > 0)
+			continue;
+		ss->event_n = sp_wait(ss->efd, ss->events, MAX_EVENTS, sg_timeout(ss));
 		if (ss->event_n < 0) {
 			ss->event_n = 0;
 			if (errno != EINTR)

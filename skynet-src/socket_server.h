@@ -36,6 +36,21 @@ struct socket_message {
 };
 
 struct socket_server *socket_server_create(uint64_t time);
+
+/* Callbacks (set before polling starts): log receives one line for the node's
+ * log (write-buffer overflow, refused accepts); queued returns how many messages
+ * wait at an owner (input throttling). Both run on the polling thread. */
+typedef void (*socket_log_fn)(void *ud, const char *text);
+typedef int (*socket_queue_fn)(void *ud, uintptr_t opaque);
+void socket_server_callbacks(struct socket_server *ss, socket_log_fn log, socket_queue_fn queued,
+	void *ud);
+/* Defaults for new sockets: unsent bytes allowed before a socket is closed
+ * (0 = unlimited), and input bytes queued at the owner before reading pauses
+ * (0 = never pause). */
+void socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t input_limit);
+/* One socket's write limit (0 = unlimited); any thread, ordered after the
+ * socket's open request. */
+void socket_server_write_limit(struct socket_server *ss, int id, int64_t bytes);
 /* Closes every socket and frees everything; the polling thread must have stopped. */
 void socket_server_release(struct socket_server *ss);
 void socket_server_updatetime(struct socket_server *ss, uint64_t time);
@@ -59,8 +74,9 @@ void socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id);
 void socket_server_nodelay(struct socket_server *ss, int id);
 
 /* Sends take ownership of buffer (skynet_malloc'ed). Return 0, or -1 if id is not
- * a live socket (buffer freed). Low priority data goes out only when the high
- * priority list is empty. */
+ * a live socket or the data would pass its write limit (buffer freed; the
+ * socket is then closed, its owner gets ERR). Low priority data goes out only
+ * when the high priority list is empty. */
 int socket_server_send(struct socket_server *ss, int id, void *buffer, int sz);
 int socket_server_send_lowpriority(struct socket_server *ss, int id, void *buffer, int sz);
 

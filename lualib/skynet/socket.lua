@@ -26,6 +26,9 @@ local sockets = {}
 local pool = {}   -- node pool shared by every read buffer of this service
 
 local WARNING_LOG_KB = 1024
+-- Unread bytes beyond which reading pauses while nobody waits for them (as
+-- skynet's BUFFER_LIMIT): TCP then slows the peer; the next read resumes.
+local PAUSE_LIMIT = 128 * 1024
 
 local function wakeup(s)
 	local co = s.co
@@ -41,8 +44,9 @@ local function suspend(s)
 	if s.co then
 		error(string.format("socket %d: another coroutine is already reading", s.id), 3)
 	end
-	if s.paused then
+	if s.paused or s.flow_paused then
 		s.paused = nil
+		s.flow_paused = nil
 		driver.start(s.id)
 	end
 	local co = coroutine_running()
@@ -102,15 +106,23 @@ report[1] = function(id, size, data)
 	local want = s.want
 	local t = type(want)
 	if t == "number" then
-		if total >= want then
-			s.want = nil
-			wakeup(s)
+		if total < want then
+			return
 		end
+		s.want = nil
+		wakeup(s)
 	elseif t == "string" then
-		if driver.readline(s.buffer, nil, want) then
-			s.want = nil
-			wakeup(s)
+		if not driver.readline(s.buffer, nil, want) then
+			return   -- a long line keeps reading (socket.limit bounds it)
 		end
+		s.want = nil
+		wakeup(s)
+	elseif want == true then
+		return       -- readall: everything until the close
+	end
+	if total > PAUSE_LIMIT and not s.flow_paused and not s.paused then
+		s.flow_paused = true
+		driver.pause(id)
 	end
 end
 
@@ -163,7 +175,8 @@ report[5] = function(id, _, text)
 		return
 	end
 	s.error = text
-	if not s.connecting then
+	-- the core has logged an overflow already (one line per socket)
+	if not s.connecting and text ~= "write buffer overflow" then
 		skynet.error(string.format("socket %d: error %s", id, tostring(text)))
 	end
 	closed(s)
@@ -449,10 +462,17 @@ function socket.disconnected(id)
 	end
 end
 
--- Beyond this many buffered unread bytes the socket is closed as hostile.
-function socket.limit(id, bytes)
+-- limit(id, bytes [, write_bytes]): beyond `bytes` buffered unread bytes the
+-- socket is closed as hostile (skynet's meaning; nil: no limit). write_bytes,
+-- beyond skynet, sets this socket's write-buffer limit: past it the socket is
+-- closed with ERR "write buffer overflow" and write returns false (0 = no
+-- limit; the node default is the config key socket_write_limit).
+function socket.limit(id, bytes, write_bytes)
 	local s = get(id)
 	s.limit = bytes
+	if write_bytes then
+		driver.write_limit(id, write_bytes)
+	end
 end
 
 function socket.nodelay(id)

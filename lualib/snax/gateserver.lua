@@ -11,8 +11,15 @@
 --   handler.warning(fd, size)          size KiB wait to be sent (0: drained)
 --   handler.command(cmd, source, ...)  any other `lua` request; the results are the reply
 -- Lua requests "open"(conf) and "close" are handled here. conf: address
--- (default "0.0.0.0"), port, maxclient (default 1024), nodelay, backlog.
--- Connections beyond maxclient are closed at once.
+-- (default "0.0.0.0"), port, maxclient (default 1024), nodelay, backlog, and
+-- the protections (beyond skynet; all off unless given):
+--   idle_timeout     seconds: a client that sends nothing for this long is
+--                    closed (covers a client that connects and never logs in)
+--   max_per_address  connections from one peer ip; more are closed at once
+--   write_limit      bytes unsent to one client before it is closed (default:
+--                    the node's socket_write_limit)
+-- Connections beyond maxclient or max_per_address are closed at once; refusals
+-- and idle closes are logged at most once a second, with counts.
 local skynet = require "skynet"
 local netpack = require "skynet.netpack"
 local driver = require "skynet.socketdriver"
@@ -26,6 +33,13 @@ local maxclient
 local client_number = 0
 local nodelay = false
 local connection = {} -- fd -> true while reading is started, false once accepted
+local idle_timeout    -- centiseconds, or nil
+local last_active = {} -- fd -> skynet.now() of its last packet (with idle_timeout)
+local max_per_address
+local write_limit
+local address_count = {} -- peer ip -> connections
+local fd_address = {}    -- fd -> peer ip
+local refused = { maxclient = 0, address = 0, at = -100 }
 
 local CMD = {}
 
@@ -37,12 +51,56 @@ function gateserver.openclient(fd)
 	end
 end
 
+-- Drops the slot of a client we counted.
+local function release(fd)
+	connection[fd] = nil
+	client_number = client_number - 1
+	last_active[fd] = nil
+	local ip = fd_address[fd]
+	if ip then
+		fd_address[fd] = nil
+		local n = address_count[ip] - 1
+		address_count[ip] = n > 0 and n or nil
+	end
+end
+
 function gateserver.closeclient(fd)
 	if connection[fd] ~= nil then
 		-- released now: the close report that follows is not a disconnect
-		connection[fd] = nil
-		client_number = client_number - 1
+		release(fd)
 		driver.close(fd)
+	end
+end
+
+-- At most one line a second about refused clients, with the counts.
+local function log_refusals(force)
+	local now = skynet.now()
+	if refused.maxclient + refused.address == 0 or (not force and now - refused.at < 100) then
+		return
+	end
+	skynet.error(string.format("gate: refused %d client(s) over maxclient (%d) and %d over max_per_address (%s) since the last report",
+		refused.maxclient, maxclient, refused.address, tostring(max_per_address)))
+	refused.maxclient, refused.address, refused.at = 0, 0, now
+end
+
+-- Closes clients silent for longer than idle_timeout; their close reports
+-- reach the handler as disconnects.
+local function idle_sweeper()
+	local period = math.max(10, math.min(100, idle_timeout // 2))
+	while idle_timeout do
+		skynet.sleep(period)
+		local now, n = skynet.now(), 0
+		for fd, t in pairs(last_active) do
+			if now - t >= idle_timeout then
+				last_active[fd] = nil
+				driver.close(fd)
+				n = n + 1
+			end
+		end
+		if n > 0 then
+			skynet.error(string.format("gate: closed %d client(s) idle for %d s", n, idle_timeout // 100))
+		end
+		log_refusals(false)
 	end
 end
 
@@ -56,6 +114,16 @@ function gateserver.start(handler)
 		local port = assert(tonumber(conf.port), "gateserver: conf.port required")
 		maxclient = tonumber(conf.maxclient) or 1024
 		nodelay = conf.nodelay and true or false
+		local idle = tonumber(conf.idle_timeout)
+		idle_timeout = idle and idle > 0 and math.floor(idle * 100) or nil
+		max_per_address = tonumber(conf.max_per_address)
+		if max_per_address and max_per_address <= 0 then
+			max_per_address = nil
+		end
+		write_limit = tonumber(conf.write_limit)
+		if idle_timeout then
+			skynet.fork(idle_sweeper)
+		end
 		listen_id = driver.listen(address, port, conf.backlog)
 		-- the socket thread reports the bound address (port 0 picks one)
 		listen_wait = { id = listen_id, co = coroutine.running() }
@@ -80,6 +148,9 @@ function gateserver.start(handler)
 
 	local function dispatch_packet(fd, msg, sz)
 		if connection[fd] then
+			if idle_timeout then
+				last_active[fd] = skynet.now()
+			end
 			handler.message(fd, msg, sz)
 		else
 			skynet.error(string.format("gate: dropping a packet from unknown fd %d", fd))
@@ -104,25 +175,39 @@ function gateserver.start(handler)
 	end
 
 	function MSG.open(fd, addr)
+		local ip = max_per_address and (string.match(addr, "^(.*):%d+$") or addr)
 		if client_number >= maxclient then
-			skynet.error(string.format("gate: refusing %s (fd %d): %d clients already", addr, fd, client_number))
-			driver.close(fd)
+			refused.maxclient = refused.maxclient + 1
+		elseif ip and (address_count[ip] or 0) >= max_per_address then
+			refused.address = refused.address + 1
+		else
+			if nodelay then
+				driver.nodelay(fd)
+			end
+			if write_limit then
+				driver.write_limit(fd, write_limit)
+			end
+			connection[fd] = false
+			client_number = client_number + 1
+			if ip then
+				fd_address[fd] = ip
+				address_count[ip] = (address_count[ip] or 0) + 1
+			end
+			if idle_timeout then
+				last_active[fd] = skynet.now()
+			end
+			handler.connect(fd, addr)
 			return
 		end
-		if nodelay then
-			driver.nodelay(fd)
-		end
-		connection[fd] = false
-		client_number = client_number + 1
-		handler.connect(fd, addr)
+		driver.close(fd)
+		log_refusals(false)
 	end
 
 	-- A report for a client we still count: release its slot. Reports for
 	-- refused or closeclient()ed sockets are not news to the handler.
 	local function forget(fd)
 		if connection[fd] ~= nil then
-			connection[fd] = nil
-			client_number = client_number - 1
+			release(fd)
 			return true
 		end
 		return false

@@ -38,6 +38,8 @@ int skynet_socket_udp_listen(struct skynet_context *c, const char *a, int p) { (
 int skynet_socket_udp_dial(struct skynet_context *c, const char *a, int p) { (void)c; (void)a; (void)p; return -1; }
 struct socket_info *skynet_socket_info(void) { return NULL; }
 void socket_info_release(struct socket_info *si) { (void)si; }
+void skynet_socket_write_limit(struct skynet_context *c, int id, int64_t b) { (void)c; (void)id; (void)b; }
+int skynet_socket_queued(uint32_t h) { (void)h; return 0; }
 
 /* mkmsg(type, id, ud, payload) -> msg, sz: a socket message as the socket layer
  * sends it (payload is the data buffer for DATA, trailing text otherwise). */

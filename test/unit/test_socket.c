@@ -679,7 +679,27 @@ test_peer_reset(void) {
 	flush_events();
 }
 
-/* Out of fds: the listener reports ERR, drops the connection, and keeps going. */
+/* The log callback: counts lines, keeps the last one. */
+static _Atomic int LOG_LINES;
+static char LOG_LAST[256];
+
+static void
+log_cb(void *ud, const char *text) {
+	(void)ud;
+	snprintf(LOG_LAST, sizeof(LOG_LAST), "%s", text);
+	LOG_LINES++;
+}
+
+static double
+cpu_seconds(void) {
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of fds: the listener backs off instead of spinning (little CPU, at most
+ * one log line a second, no report flood), keeps no spare fd, and the waiting
+ * connection is accepted once fds come back. */
 static void
 test_emfile(void) {
 	int port;
@@ -707,13 +727,24 @@ test_emfile(void) {
 	int nfill = 0;
 	while (nfill < 256 && (filler[nfill] = dup(0)) >= 0)
 		nfill++;
+	LOG_LINES = 0;
+	double cpu0 = cpu_seconds();
 	connect(fd2, (struct sockaddr *)&a, sizeof(a));
-	e = expect(SOCKET_ERR, lid, 2);
+	e = expect(SOCKET_ERR, lid, 0.6); /* no report to the owner, no spin */
+	double cpu = cpu_seconds() - cpu0;
+	int lines = LOG_LINES;
 	for (int i = 0; i < nfill; i++)
 		close(filler[i]);
 	setrlimit(RLIMIT_NOFILE, &old);
+	CHECK(e == NULL);
+	printf("# out of fds for 0.6 s: %.3f s CPU, %d log line(s): %s\n", cpu, lines, LOG_LAST);
+	CHECKF(cpu < 0.2, "CPU %.3f s while out of fds", cpu);
+	CHECKF(lines >= 1 && lines <= 2, "%d log lines", lines);
+	CHECK(strstr(LOG_LAST, "Too many open files") != NULL);
+	/* The waiting connection is served once fds are back. */
+	e = expect(SOCKET_ACCEPT, lid, 3);
 	CHECK(e != NULL);
-	printf("# accept failure: %s\n", e->text);
+	int id2 = e->ud;
 	ev_free(e);
 	close(fd2);
 	/* Still listening. */
@@ -726,6 +757,7 @@ test_emfile(void) {
 	close(fd);
 	close(fd3);
 	close_and_wait(id);
+	close_and_wait(id2);
 	close_and_wait(id3);
 	close_and_wait(lid);
 	flush_events();
@@ -835,6 +867,7 @@ main(void) {
 		printf("not ok - socket_server_create\n");
 		return 1;
 	}
+	socket_server_callbacks(SS, log_cb, NULL, NULL);
 	pthread_create(&POLLER, NULL, poll_thread, NULL);
 	RUN(test_transfer_1mib);
 	RUN(test_throughput_64mib);
