@@ -4,7 +4,8 @@
 --   {"cmd":"time"}                  -> {"ok":true,"time":<unix seconds>}
 --   {"cmd":"logout"}                -> {"ok":true,"msg":"bye N"}, then the link closes
 -- Every reply carries the request's "id" back. A request other than login
--- before logging in, bad JSON or an unknown cmd get {"ok":false,"error":...}.
+-- before logging in, bad JSON, an unknown cmd, a failing handler or a reply
+-- over 65,535 bytes get {"ok":false,"error":...}.
 local skynet = require "skynet"
 local driver = require "skynet.socketdriver"
 local cjson = require "cjson"
@@ -13,10 +14,16 @@ local client_fd, watchdog
 local name
 local REQUEST = {}
 
+local PACKET_MAX = 65535   -- a packet is a 2-byte length plus the body
+
 local function send_packet(tbl)
 	local ok, text = pcall(cjson.encode, tbl)
 	if not ok then
-		text = cjson.encode { ok = false, error = "reply could not be encoded" }
+		text = cjson.encode { ok = false, id = tbl.id, error = "reply could not be encoded" }
+	elseif #text > PACKET_MAX then
+		-- too big for one packet: say so rather than leave the client waiting
+		text = cjson.encode { ok = false, id = tbl.id,
+			error = string.format("reply too large (%d bytes, at most %d)", #text, PACKET_MAX) }
 	end
 	driver.send(client_fd, string.pack(">s2", text))
 end
@@ -76,7 +83,13 @@ skynet.register_protocol {
 		if fd ~= client_fd then
 			return
 		end
-		send_packet(handle(text))
+		-- a failing handler answers with an error; the client is never left waiting
+		local ok, reply = pcall(handle, text)
+		if not ok then
+			skynet.error(string.format("client %d: request failed: %s", client_fd, tostring(reply)))
+			reply = { ok = false, error = "internal error" }
+		end
+		send_packet(reply)
 	end,
 }
 

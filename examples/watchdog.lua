@@ -8,16 +8,26 @@ local agents = {}   -- fd -> agent
 local SOCKET = {}
 local CMD = {}
 
-function SOCKET.open(fd, addr)
-	skynet.error(string.format("client %d connected from %s", fd, addr))
+-- Every path is inside pcall: a client whose agent cannot be made or started
+-- is kicked (the gate frees what it buffered), never left half-open.
+local function start_agent(fd, addr)
 	local agent = skynet.newservice("agent")
 	agents[fd] = agent
-	local ok, err = pcall(skynet.call, agent, "lua", "start",
+	skynet.call(agent, "lua", "start",
 		{ gate = gate, client = fd, watchdog = skynet.self(), address = addr })
+end
+
+function SOCKET.open(fd, addr)
+	skynet.error(string.format("client %d connected from %s", fd, addr))
+	local ok, err = pcall(start_agent, fd, addr)
 	if not ok then
 		skynet.error(string.format("client %d: agent failed to start: %s", fd, tostring(err)))
+		local agent = agents[fd]
 		agents[fd] = nil
 		skynet.send(gate, "lua", "kick", fd)
+		if agent then
+			skynet.send(agent, "lua", "disconnect")
+		end
 	end
 end
 
@@ -25,7 +35,10 @@ local function close_agent(fd)
 	local agent = agents[fd]
 	agents[fd] = nil
 	if agent then
-		skynet.call(gate, "lua", "kick", fd)
+		local ok, err = pcall(skynet.call, gate, "lua", "kick", fd)
+		if not ok then
+			skynet.error(string.format("client %d: kick failed: %s", fd, tostring(err)))
+		end
 		-- the agent exits by itself on disconnect
 		skynet.send(agent, "lua", "disconnect")
 	end

@@ -21,6 +21,7 @@ local CHECK_BYTES = 64 * 1024
 local QUEUE_HIGH = 64
 local QUEUE_LOW = 8
 
+local CMD = {}
 local watchdog
 local connection = {} -- fd -> { fd, ip, agent, client, fwd, paused }
 local forwarding = {} -- agent -> connection (the latest forwarded to it)
@@ -62,8 +63,17 @@ function handler.message(fd, msg, sz)
 	local c = connection[fd]
 	local agent = c and c.agent
 	if agent then
-		-- the packet buffer travels with the message: no copy
-		skynet.redirect(agent, c.client, "client", fd, msg, sz)
+		-- the packet buffer travels with the message: no copy. The core frees
+		-- it when the agent is gone (nil) or the send fails (error): then the
+		-- client has nobody to talk to and is kicked.
+		local ok, session = pcall(skynet.redirect, agent, c.client, "client", fd, msg, sz)
+		if not (ok and session) then
+			skynet.error(string.format("gate: client %d: agent %s unreachable (%s), kicked",
+				fd, skynet.address(agent), ok and "gone" or tostring(session)))
+			CMD.kick(nil, fd)
+			skynet.send(watchdog, "lua", "socket", "close", fd)
+			return
+		end
 		local f = c.fwd + sz
 		c.fwd = f
 		if f >= CHECK_BYTES then
@@ -111,8 +121,6 @@ end
 function handler.warning(fd, size)
 	skynet.send(watchdog, "lua", "socket", "warning", fd, size)
 end
-
-local CMD = {}
 
 function CMD.forward(source, fd, client, address)
 	local c = connection[fd]

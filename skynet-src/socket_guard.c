@@ -16,6 +16,12 @@
  *   a successful accept); pending connections wait in the kernel's backlog and
  *   are served once fds come back. Refusals are counted and logged at most once
  *   a second. No fd is kept in reserve, so there is none a worker could take.
+ * - Fd headroom: accepting until the last fd is gone would starve the workers
+ *   (a new service cannot even open its Lua files, so every new client fails).
+ *   When an accepted fd lands within HEADROOM of RLIMIT_NOFILE the listener is
+ *   marked tight and held like a failed accept; while tight, each attempt first
+ *   probes the lowest free fd (dup) and accepts only when it is below the
+ *   watermark again. Normal accepts pay one compare.
  *
  * A hold suspends reading without touching the owner's wish (s->reading);
  * ss_set_events applies both. Holds live in a small array with deadlines; the
@@ -23,11 +29,14 @@
 #include "socket_internal.h"
 #include "skynet_malloc.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
 
 #define INPUT_CHECK (256 * 1024)
 #define THROTTLE_MS 10
@@ -35,6 +44,7 @@
 #define BACKOFF_MAX_MS 1000
 #define REFUSE_LOG_MS 1000
 #define RECENT_N 8
+#define HEADROOM_MAX 32
 
 uint64_t
 sg_now_ms(void) {
@@ -150,9 +160,46 @@ sg_accept_failed(struct socket_server *ss, struct socket *s, int err) {
 	hold(ss, s, HOLD_ACCEPT, s->backoff_ms);
 }
 
+/* The fd number from which accepting is tight: the soft limit less headroom. */
+static int
+fd_watermark(void) {
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1 << 30))
+		return 1 << 30;
+	int limit = (int)rl.rlim_cur;
+	int headroom = limit / 8 < HEADROOM_MAX ? limit / 8 : HEADROOM_MAX;
+	return limit - headroom;
+}
+
+bool
+sg_accept_tight(struct socket_server *ss, struct socket *s) {
+	if (!s->tight)
+		return false;
+	int probe = dup(s->fd);
+	if (probe < 0) {
+		sg_accept_failed(ss, s, errno);
+		return true;
+	}
+	close(probe);
+	ss->fd_watermark = fd_watermark();
+	if (probe >= ss->fd_watermark) {
+		sg_accept_failed(ss, s, EMFILE);
+		return true;
+	}
+	s->tight = false;
+	return false;
+}
+
 void
-sg_accept_ok(struct socket *s) {
+sg_accept_ok(struct socket_server *ss, struct socket *s, int fd) {
 	s->backoff_ms = 0;
+	if (fd < ss->fd_watermark)
+		return;
+	ss->fd_watermark = fd_watermark(); /* the limit may have changed */
+	if (fd >= ss->fd_watermark) {
+		s->tight = true;
+		sg_accept_failed(ss, s, EMFILE);
+	}
 }
 
 /* ---- releasing holds ---- */

@@ -57,6 +57,7 @@ struct socket {
 	uint8_t hold_kind;  /* HOLD_* while held */
 	uint8_t recent_i;   /* next slot of recent[] */
 	int backoff_ms;     /* listener: current accept back-off, 0 after a success */
+	bool tight;         /* listener: fds nearly exhausted, probe before accepting */
 	int64_t unchecked;  /* input bytes since the owner's queue was last looked at */
 	uint32_t recent[8]; /* sizes of the last data reports, for the throttle estimate */
 	_Atomic int64_t write_limit; /* unsent bytes allowed, 0 = unlimited */
@@ -107,6 +108,7 @@ struct socket_server {
 	struct ss_hold *holds;   /* sockets whose reading is suspended, with deadlines */
 	int hold_n;
 	int hold_cap;
+	int fd_watermark;        /* an accepted fd from here on leaves too few free */
 	uint64_t refused;        /* accepts refused (no fd) since the last log line */
 	uint64_t refuse_log_ms;  /* when the last such line was logged */
 	int refuse_err;
@@ -170,7 +172,11 @@ uint64_t sg_now_ms(void);
 bool sg_write_overflow(struct socket_server *ss, struct socket *s);
 void sg_overflow(struct socket_server *ss, struct socket *s);
 void sg_accept_failed(struct socket_server *ss, struct socket *s, int err);
-void sg_accept_ok(struct socket *s);
+/* Before accepting: true if the listener is tight on fds and stays held. */
+bool sg_accept_tight(struct socket_server *ss, struct socket *s);
+/* After accepting fd: resets the back-off; holds the listener when fd is close
+ * to the limit (the connection itself is kept). */
+void sg_accept_ok(struct socket_server *ss, struct socket *s, int fd);
 /* After a data report of n bytes: may hold reading while the owner is behind. */
 void sg_input(struct socket_server *ss, struct socket *s, int n);
 /* Milliseconds until the next hold ends, -1 if none. */

@@ -122,6 +122,8 @@ sio_read_udp(struct socket_server *ss, struct socket *s) {
 
 void
 sio_accept(struct socket_server *ss, struct socket *s) {
+	if (sg_accept_tight(ss, s))
+		return;
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
 	int fd = accept4(s->fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -134,7 +136,7 @@ sio_accept(struct socket_server *ss, struct socket *s) {
 			sg_accept_failed(ss, s, err);
 		return;
 	}
-	sg_accept_ok(s);
+	sg_accept_ok(ss, s, fd);
 	int id = ss_reserve_id(ss);
 	if (id < 0) {
 		close(fd);

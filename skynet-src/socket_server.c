@@ -68,6 +68,7 @@ ss_setup(struct socket_server *ss, int id, int fd, int protocol, uintptr_t opaqu
 	s->held = s->ep_read = s->ep_write = false;
 	s->hold_kind = HOLD_NONE;
 	s->backoff_ms = 0;
+	s->tight = false;
 	s->unchecked = 0;
 	s->recent_i = 0;
 	memset(s->recent, 0, sizeof(s->recent));
@@ -494,6 +495,7 @@ socket_server_create(uint64_t time) {
 	}
 	ss->write_limit = 0;
 	ss->input_limit = 0;
+	ss->fd_watermark = 0; /* read from the limit at the first accept */
 	for (int i = 0; i < SOCKET_MAX; i++) {
 		struct socket *s = &ss->slot[i];
 		ATOM_INIT(&s->type, S_INVALID);
