@@ -55,12 +55,8 @@ struct socket {
 	bool ep_read;       /* the mask epoll has: reading && !held */
 	bool ep_write;
 	uint8_t hold_kind;  /* HOLD_* while held */
-	uint8_t recent_i;   /* next slot of recent[] */
-	int backoff_ms;     /* listener: current accept back-off, 0 after a success */
 	bool tight;         /* listener: fds nearly exhausted, probe before accepting */
-	int64_t unchecked;  /* input bytes since the owner's queue was last looked at */
-	uint32_t recent[8]; /* sizes of the last data reports, for the throttle estimate */
-	_Atomic int64_t write_limit; /* unsent bytes allowed, 0 = unlimited */
+	_Atomic int64_t write_limit; /* unsent bytes allowed, 0 = unlimited (senders read it) */
 	bool reported;      /* CLOSE/ERR already reported */
 	bool shut_done;     /* SHUT_WR issued */
 	bool bound;         /* adopted with bind (netstat type BIND) */
@@ -84,6 +80,11 @@ struct socket {
 	_Atomic uint64_t rtime;
 	_Atomic uint64_t wtime;
 	_Atomic int64_t wb_seen;  /* wb_size as other threads may read it */
+	/* socket_guard.c's per-read state, kept away from what senders read */
+	uint8_t recent_i;   /* next slot of recent[] */
+	int backoff_ms;     /* listener: current accept back-off, 0 after a success */
+	int64_t unchecked;  /* input bytes since the owner's queue was last looked at */
+	uint32_t recent[8]; /* sizes of the last data reports, for the throttle estimate */
 };
 
 /* Single-writer counters: a relaxed load and store, no locked instruction. */
