@@ -57,10 +57,12 @@ sp_good() {
 		notok "$name: a good client is served $what" "$out"; fi
 }
 
+# sp_finish NAME [ERE]: stop the node, check its exit, the sanitizer and the
+# log (ERE: the Lua errors the scenario causes on purpose).
 sp_finish() {
 	local name=$1
 	net_stop
 	if [ "$NET_RC" -eq 0 ]; then ok "$name: clean stop"; else notok "$name: clean stop" "exit status $NET_RC"; fi
-	net_check_sanitizer "$name"
+	net_check_sanitizer "$name" "${2:-}"
 }
 

@@ -138,7 +138,7 @@ net_sock_agent_fails() {
 	local n
 	n=$(net_wait_fds "$base" 5)
 	if [ "$n" -le "$base" ]; then ok "$name: no fd left behind"; else notok "$name: no fd left behind" "$n > $base"; fi
-	sp_finish "$name"
+	sp_finish "$name" "launch service \"agent\" failed|service 'agent' not found|agent failed to start"
 }
 
 net_sock_write_limit
