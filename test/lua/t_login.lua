@@ -26,6 +26,10 @@ function server.auth_handler(token)
 end
 
 function server.login_handler(srv, uid, secret)
+	if uid == "slow" then
+		-- holds the login open so a second login of the same uid overlaps
+		skynet.sleep(30)
+	end
 	local gate = server_list[srv]
 	if not gate then
 		error("Unknown server " .. tostring(srv))

@@ -163,6 +163,19 @@ T.case("login refusals: wrong password 401, bad challenge answer 400", function(
 	T.eq(result:sub(1, 4), "200 ", result)
 end)
 
+T.case("a second login of a uid still logging in is 406", function()
+	local results = {}
+	for i = 1, 2 do
+		skynet.fork(function()
+			results[i] = login("slow", "sample", "password")
+		end)
+	end
+	T.wait_until(function() return results[1] and results[2] end, 500, "both logins")
+	table.sort(results)
+	T.eq(results[1]:sub(1, 4), "200 ", "one login: " .. results[1])
+	T.eq(results[2], "406 Not Acceptable", "the other")
+end)
+
 T.case("a login_handler error is 403", function()
 	-- alice is still logged in at the msgserver: its login_handler raises
 	T.expect_error("already login")
