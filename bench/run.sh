@@ -235,6 +235,7 @@ run_lua spawn
 run_lua timer
 run_lua hop
 run_lua sproto
+run_lua multicast
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
 report
