@@ -17,16 +17,23 @@
 
 #define BOX_META "skynet.sharedata.box"
 
+#define BOX_MAGIC 0x53484454u
+
 struct sd_box {
-	struct st_tree *tree;
+	uint32_t magic;
 	int follow;
+	struct st_tree *tree;
 };
 
 static char stale_token;
 
+/* On the path of every proxy read: a size and magic check instead of
+ * luaL_checkudata's registry lookup. */
 static struct sd_box *
 check_box(lua_State *L, int idx) {
-	struct sd_box *b = luaL_checkudata(L, idx, BOX_META);
+	struct sd_box *b = lua_touserdata(L, idx);
+	if (b == NULL || lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(*b) || b->magic != BOX_MAGIC)
+		luaL_typeerror(L, idx, "sharedata box");
 	if (b->tree == NULL)
 		luaL_error(L, "sharedata: the object was released");
 	return b;
@@ -43,6 +50,7 @@ check_node(lua_State *L, int idx, const struct st_tree *t) {
 static struct sd_box *
 new_box(lua_State *L, struct st_tree *t, int follow) {
 	struct sd_box *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	b->magic = BOX_MAGIC;
 	b->tree = t;
 	b->follow = follow;
 	luaL_setmetatable(L, BOX_META);

@@ -49,9 +49,26 @@ local function resolve(st)
 	st.ver = r.version
 end
 
+-- Sub-table proxies are cached as raw fields of their parent proxy (a read
+-- of t.sub then costs no metamethod); a new version drops those fields.
+local function uncache(p, st)
+	local kids = st.kids
+	if kids then
+		for k, c in next, kids do
+			rawset(p, k, nil)
+			uncache(c, S[c])
+		end
+	end
+end
+
+local function moved(r)
+	r.version = r.version + 1
+	uncache(r.proxy, r)
+end
+
 local function follow(r)
 	if refresh(r.box) then
-		r.version = r.version + 1
+		moved(r)
 	end
 end
 
@@ -72,13 +89,18 @@ local function child(p, st, key, node, ver)
 		local cst = S[c]
 		cst.node, cst.ver = node, ver
 	end
+	if ver == st.root.version then
+		rawset(p, key, c)
+	end
 	return c
 end
 
 function meta.__index(p, key)
 	local st = S[p]
 	local r = st.root
-	resolve(st)
+	if st.ver ~= r.version then
+		resolve(st)
+	end
 	local v, istable = index(r.box, st.node, key)
 	while v == STALE do
 		follow(r)
@@ -126,7 +148,7 @@ end
 -- A root proxy over box (a box of skynet.sharedata.core).
 function corelib.box(box)
 	local p = setmetatable({}, meta)
-	local r = { box = box, version = 0 }
+	local r = { box = box, version = 0, proxy = p }
 	r.root = r
 	r.node = root_of(box)
 	r.ver = 0
@@ -153,16 +175,16 @@ function corelib.rebind(p, box)
 	if r.box ~= box then
 		core.release(r.box)
 		r.box = box
-		r.version = r.version + 1
+		moved(r)
 	end
 end
 
 -- Follows the root to its newest version; returns false if it was deleted.
 function corelib.flush(p)
 	local r = S[p].root
-	local moved, alive = refresh(r.box)
-	if moved then
-		r.version = r.version + 1
+	local changed, alive = refresh(r.box)
+	if changed then
+		moved(r)
 	end
 	return alive
 end
