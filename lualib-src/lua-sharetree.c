@@ -46,7 +46,7 @@ struct st_tree {
 	struct st_tree *_Atomic next;
 	size_t size;
 	uint32_t root;
-	char data[];
+	_Alignas(8) char data[]; /* nodes inside are 8-aligned offsets */
 };
 
 static atomic_long live_trees;
