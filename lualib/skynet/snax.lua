@@ -31,19 +31,24 @@ local function snax_method_table(kind, t, handle)
 	local group = kind == "post" and "accept" or "response"
 	local what = kind == "post" and "post" or "request"
 	return setmetatable({}, {
-		__index = function(_, name)
+		__index = function(methods, name)
 			local id = t[group][name]
 			if not id then
 				error(string.format("%s %s:%s no exist", what, t.name, name))
 			end
+			local f
 			if kind == "post" then
-				return function(...)
+				f = function(...)
 					skynet_send(handle, "snax", id, ...)
 				end
+			else
+				f = function(...)
+					return skynet_call(handle, "snax", id, ...)
+				end
 			end
-			return function(...)
-				return skynet_call(handle, "snax", id, ...)
-			end
+			-- made once per method and object: later uses skip this lookup
+			methods[name] = f
+			return f
 		end,
 	})
 end
