@@ -10,7 +10,10 @@
 -- the same text answer and is closed, as skynet's console does.
 -- Commands: COMMAND.name(args...) for plain ones, COMMANDX.name(words) for
 -- those that need the raw line or the connection (words[1] is the whole line,
--- words.fd the socket).
+-- words.fd the socket, nil over HTTP, words.print the output). A command
+-- raises for bad arguments; docmd turns that into the error reply, so a
+-- connection is never dropped for a bad line. `debug` runs its session
+-- inside the target through lualib/skynet/remotedebug.lua.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 

@@ -3,6 +3,7 @@
 -- "<CMD OK>"/"<CMD Error>" framing, inject, signal on a looping service.
 -- timeout: 90
 -- config: logpath = ${TMP}
+-- config: snax = ${ROOT}/test/lua/?.lua
 -- expect_error: signal 0
 -- expect_error: t_console_nosuch
 -- expect_error: injected failure
@@ -359,10 +360,13 @@ T.case("netstat, clearcache, snax", function()
 		T.ok(l:match("^%d+\t"), "netstat line: " .. l)
 	end
 	T.eq(#ok("clearcache"), 0, "clearcache")
-	local _, err = ok_or_missing("snax t_console_target", "snax not available")
-	if err == nil then
-		fails("snax", "service name expected")
-	end
+	local out = ok("snax t_snax_ping from_console")
+	local a, name = tostring(out[1]):match("^(:%x+)\t(.*)$")
+	T.eq(name, "t_snax_ping", "snax reply: " .. tostring(out[1]))
+	T.eq(field(ok("list"), a), "snlua snaxd t_snax_ping", "snax service listed")
+	ok("kill " .. a)
+	T.eq(ok("snax t_console_nosuch")[1], "Failed", "a failing snax launch, as skynet")
+	fails("snax", "service name expected")
 end)
 
 local function debug_session(fd)
