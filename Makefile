@@ -35,6 +35,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 # Unit tests link only the layers below the server: the data structures.
 UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_mq skynet_handle skynet_timer skynet_env skynet_config skynet_config_ini skynet_config_lua socket_buffer socket_command socket_io socket_guard socket_server socket_request)
 EXTRA_UNIT_OBJ += $(BUILD)/lualib-src/lua-seri.o
+# The harbor link's frame reader, tables and HMAC (test_harbor).
+EXTRA_UNIT_OBJ += $(patsubst %,$(BUILD)/%.o,service-src/harbor_frame service-src/harbor_table lualib-src/crypt_sha1)
 CSERVICES := $(patsubst service-src/service_%.c,$(OUT)/cservice/%.so,$(wildcard service-src/service_*.c))
 LUALIB_SRC := $(wildcard lualib-src/lua-*.c)
 LUALIB_OBJ := $(LUALIB_SRC:%.c=$(BUILD)/%.o)
@@ -86,6 +88,7 @@ $(OUT)/luaclib/%.so: $$(call family_obj,$$*)
 	$(CC) $(SHARED) -o $@ $^
 
 $(OUT)/luaclib/md5.so: $(BUILD)/lualib-src/crypt_md5.o
+$(OUT)/cservice/harbor.so: $(BUILD)/lualib-src/crypt_sha1.o
 
 # Loaded by a plain lua5.4, which cannot host the sanitizer runtime: no $(SAN).
 $(OUT)/luaclib/client.so: $(CLIENT_SRC) lualib-src/lua-crypt.c $(CRYPT_SRC) $(wildcard lualib-src/crypt_*.h)

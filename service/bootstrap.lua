@@ -1,6 +1,7 @@
 -- bootstrap: the first Lua service (config key `bootstrap`). Starts the
 -- launcher, the harbor side (cdummy on a single node, which owns the global
--- names), the datacenter (global name DATACENTER, on the standalone node) and
+-- names; cmaster on the `standalone` node and cslave on every node in harbor
+-- mode), the datacenter (global name DATACENTER, on the standalone node) and
 -- the unique-service manager, then the user's `start` service, and exits.
 local skynet = require "skynet"
 require "skynet.manager"
@@ -21,15 +22,7 @@ skynet.start(function()
 	local master = skynet.getenv "master"
 	local standalone = skynet.getenv "standalone"
 	local harbor_id = tonumber(skynet.getenv "harbor" or 0)
-	local multinode = master ~= nil and harbor_id ~= 0
-	if multinode and package.searchpath("cslave", skynet.getenv "luaservice" or "") == nil then
-		-- The harbor services (cmaster/cslave) are not part of this runtime
-		-- yet: a config written for several nodes still boots, alone.
-		skynet.error(string.format("bootstrap: no cslave service, master %s ignored: running as a single node",
-			master))
-		multinode = false
-	end
-	if not multinode then
+	if harbor_id == 0 or master == nil then
 		-- A single node: global names stay local, no harbor links. As in
 		-- skynet, a node without a master is its own standalone node.
 		if standalone == nil then
@@ -39,6 +32,8 @@ skynet.start(function()
 		local slave = must("cdummy", pcall(skynet.newservice, "cdummy"))
 		skynet.name(".cslave", slave)
 	else
+		-- Harbor mode: the `standalone` node runs the master; every node a
+		-- slave (which launches the harbor C service).
 		if standalone then
 			must("cmaster", pcall(skynet.newservice, "cmaster"))
 		end
