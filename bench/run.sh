@@ -173,6 +173,38 @@ run_echo() {
 	done
 }
 
+# run_harbor: bench_call_harbor between two harbor nodes on loopback: harbor
+# 1 (master, the callee) in the background, harbor 2 (the caller) measured.
+run_harbor() {
+	local name=call_harbor
+	[[ "$name" =~ $FILTER ]] || return 0
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local mport=$((21000 + RANDOM % 10000)) cfg1 cfg2 pid i rc
+		cfg1=$(write_config "$name.$r.callee" bench_call_harbor "bench_harbor_role = callee" \
+			"master = 127.0.0.1:$mport" "standalone = 127.0.0.1:$mport" "address = 127.0.0.1:0")
+		sed -i 's/^harbor = .*/harbor = 1/' "$cfg1"
+		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg1") >"$TMP/$name.$r.callee.out" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "BENCH_READY" "$TMP/$name.$r.callee.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		cfg2=$(write_config "$name.$r" bench_call_harbor "master = 127.0.0.1:$mport" "address = 127.0.0.1:0")
+		sed -i 's/^harbor = .*/harbor = 2/' "$cfg2"
+		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg2") >"$TMP/$name.$r.out" 2>&1
+		rc=$?
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		collect "$TMP/$name.$r.log" "$name" "$r" || true
+		[ $rc -eq 0 ] || FAILURES+=("$name run $r: exit status $rc")
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
+		sanitizer_check "$TMP/$name.$r.callee.out" "$name run $r (callee)"
+		echo "# $name run $r: $(grep -o 'BENCH [a-z_0-9]* [^ ]* [^ ]*' "$TMP/$name.$r.log" 2>/dev/null |
+			cut -d' ' -f2-4 | tr '\n' ';')"
+	done
+}
+
 # target FIGURE -> "OP LIMIT" (met when VALUE OP LIMIT) or nothing.
 target() {
 	case $1 in
@@ -183,6 +215,8 @@ target() {
 	timer_p99) echo "< 10" ;;
 	echo) echo ">= 120000" ;;
 	echo_1k) echo ">= 95000" ;;
+	call_harbor) echo ">= 45300" ;;     # 3x skynet's 15.1 k/s here
+	call_harbor_par) echo ">= 101100" ;; # 3x skynet's 33.7 k/s here
 	esac
 }
 
@@ -236,6 +270,7 @@ run_lua timer
 run_lua hop
 run_lua sproto
 run_lua multicast
+run_harbor
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
 report
