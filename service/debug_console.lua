@@ -321,6 +321,9 @@ function COMMANDX.debug(words)
 	if fd == nil then
 		error("debug needs a console connection (not HTTP)")
 	end
+	if address == skynet.self() then
+		error("the console can't debug itself (it would stop the session it serves)")
+	end
 	if tonumber(skynet.getenv "thread" or "2") < 2 then
 		error("debug needs thread >= 2: the debugged service holds a worker while it is stopped")
 	end

@@ -13,6 +13,7 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
+local console -- the debug_console service
 local port -- the console's bound port
 local target -- a t_console_target service
 local conn -- the main console connection
@@ -416,6 +417,7 @@ T.case("debug: stop a live service at its next message, inspect and change a loc
 	end
 	fails("debug", "address expected")
 	fails("debug :00ffffff", "Debugger attach failed")
+	fails("debug " .. addr(console), "can't debug itself")
 	local text = http("GET /debug/" .. addr(target) .. " HTTP/1.1\r\n\r\n")
 	T.ok(text:find("not HTTP", 1, true), "no debug over HTTP: " .. text)
 end)
@@ -450,7 +452,7 @@ end)
 
 T.run(function()
 	target = skynet.newservice("t_console_target")
-	local console = skynet.newservice("debug_console", "127.0.0.1", 0)
+	console = skynet.newservice("debug_console", "127.0.0.1", 0)
 	local info = skynet.call(console, "debug", "INFO")
 	port = info.port
 	T.eq(info.address, "127.0.0.1", "bound to loopback")
