@@ -68,7 +68,7 @@ do
 	local lua_require, skynet_require = require, nil
 	function require(name)
 		local _, main = coroutine.running()
-		if main or package.loaded[name] ~= nil or string.find(name, "^skynet%.ext") then
+		if main or package.loaded[name] ~= nil or type(name) ~= "string" or string.find(name, "^skynet%.ext") then
 			return lua_require(name)
 		end
 		skynet_require = skynet_require or lua_require "skynet.require"
