@@ -319,13 +319,15 @@ end
 
 local internal = {}
 
+-- skynet's wording, which operators grep for.
 function internal.unknown_request(session, address, msg, sz, prototype)
-	skynet.error(string.format("unknown request (%s): %s", prototype, c.tostring(msg, sz)))
-	error(string.format("unknown session : %d from %x", session, address))
+	skynet.error(string.format("Unknown request (%s): %s", prototype, c.tostring(msg, sz)))
+	error(string.format("Unknown session : %d from %x", session, address))
 end
 
 function internal.unknown_response(session, address, msg, sz)
-	skynet.error(string.format("response from %x is unknown (session %d, %d bytes)", address, session, sz or 0))
+	skynet.error(string.format("Response message : %s", c.tostring(msg, sz)))
+	error(string.format("Unknown session : %d from %x", session, address))
 end
 
 

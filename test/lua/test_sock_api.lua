@@ -216,7 +216,7 @@ end)
 
 T.case("gate open returns the bound address and port", function()
 	-- the gate reports the connection to its watchdog, this service, which has no lua handler
-	T.expect_error("unknown session : 0 from")
+	T.expect_error("Unknown session : 0 from")
 	local gate = skynet.newservice("gate")
 	local addr, port = skynet.call(gate, "lua", "open", { address = "127.0.0.1", port = 0, maxclient = 4 })
 	T.eq(addr, "127.0.0.1", "address")

@@ -11,7 +11,7 @@ local PORT
 T.case("killing a service with unread socket data", function()
 	PORT = T.free_port()
 	-- t_peer has no socket protocol: data it reaches before the kill is unknown
-	T.expect_error("unknown session : 0 from 0")
+	T.expect_error("Unknown session : 0 from 0")
 	local accepted
 	local lid = assert(socket.listen("127.0.0.1", PORT))
 	socket.start(lid, function(fd) accepted = fd end)
