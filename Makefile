@@ -83,9 +83,11 @@ $(OUT)/luaclib/skynet.so: $(LUALIB_OBJ) $(CRYPT_OBJ)
 	$(CC) $(SHARED) -o $@ $^
 
 family_obj = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lualib-src/$(1)/*.c))
+# Libraries one family links: FAMILY_LIBS_<name>.
+FAMILY_LIBS_ltls := -lssl -lcrypto
 $(OUT)/luaclib/%.so: $$(call family_obj,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(SHARED) -o $@ $^
+	$(CC) $(SHARED) -o $@ $^ $(FAMILY_LIBS_$*)
 
 $(OUT)/luaclib/md5.so: $(BUILD)/lualib-src/crypt_md5.o
 $(OUT)/cservice/harbor.so: $(BUILD)/lualib-src/crypt_sha1.o

@@ -60,7 +60,14 @@ local function serve(id)
 	socket.start(id)
 	local idle = opts.idle or 200
 	local pending = 0
+	local handshaken = false
+	skynet.timeout(idle, function()
+		if not handshaken then
+			socket.close_fd(id)   -- a TLS handshake that does not finish
+		end
+	end)
 	local ok, read, write, close = pcall(interface, id)
+	handshaken = true
 	while ok do
 		pending = pending + 1
 		local mine = pending

@@ -220,6 +220,29 @@ def fuzz():
         check(r.read() == b"hello", "served after fuzzing")
 
 
+def tls():
+    import ssl
+    ctx = ssl.create_default_context(cafile=sys.argv[3])
+    c = http.client.HTTPSConnection("localhost", PORT, timeout=5, context=ctx)
+    c.connect()
+    first = c.sock
+    for i in range(10):
+        body = b"secret-%d" % i * (i * 100 + 1)
+        c.request("POST", "/echo?tls=%d" % i, body=body)
+        r = c.getresponse()
+        check(r.status == 200 and r.read() == body, "echo %d over TLS" % i)
+        check(c.sock is first, "TLS connection kept alive at %d" % i)
+    c.request("GET", "/chunked")
+    r = c.getresponse()
+    check(r.read() == b"first,second,third", "chunked over TLS")
+    c.close()
+    # a plaintext client on the TLS port: refused, and the server lives on
+    out = raw(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+    check(b"hello" not in out, "plaintext served on the TLS port")
+    with urllib.request.urlopen("https://localhost:%d/hello" % PORT, timeout=5, context=ctx) as r:
+        check(r.read() == b"hello", "served after a plaintext client")
+
+
 def main():
     try:
         globals()[sys.argv[2]]()

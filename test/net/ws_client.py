@@ -207,6 +207,24 @@ async def many():
     await asyncio.gather(*(one(n) for n in range(50)))
 
 
+async def wss():
+    import ssl
+    ctx = ssl.create_default_context(cafile=sys.argv[3])
+    uri = "wss://localhost:%d/secure" % PORT
+    async with websockets.connect(uri, ssl=ctx, max_size=None) as ws:
+        for msg in ["hello over tls", "x" * 100000]:
+            await ws.send(msg)
+            check(await ws.recv() == msg, "echo of %d chars over TLS" % len(msg))
+        await ws.send(["tls ", "frag"])
+        check(await ws.recv() == "tls frag", "fragments over TLS")
+        await ws.send("close-me")
+        try:
+            await asyncio.wait_for(ws.recv(), 3)
+            raise Fail("no close")
+        except websockets.ConnectionClosed as e:
+            check(e.code == 4000, "close over TLS: %r" % e.code)
+
+
 async def upgrade():
     async with websockets.connect(URI, extra_headers={"X-Real-IP": "10.1.2.3"}) as ws:
         await ws.send("hi")
