@@ -205,6 +205,65 @@ run_harbor() {
 	done
 }
 
+# Clients of the served benchmarks: each takes the port, prints the figure
+# (empty on failure) and leaves its full output in $TMP/$name.$r.client.
+client_http() { # 50 keep-alive connections for 5 s (wrk, one thread)
+	local out
+	out=$(wrk -t1 -c50 -d5s "http://127.0.0.1:$1/hello" 2>&1)
+	echo "$out" >"$CLIENT_LOG"
+	grep -q -E "Non-2xx|Socket errors" <<<"$out" && return
+	sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out"
+}
+client_websocket() { # 100 connections x 2,000 sequential 64-byte echoes
+	local out
+	out=$("$BUILD/bin/wsload" 127.0.0.1 "$1" 100 2000 64 2>&1)
+	echo "$out" >"$CLIENT_LOG"
+	grep -q "errors=0" <<<"$out" || return
+	sed -n 's/.*rt_per_s=\([0-9.]*\).*/\1/p' <<<"$out"
+}
+
+# run_served NAME UNIT NEED: boots bench_NAME (a server logging BENCH_LISTEN)
+# RUNS times, drives it with client_NAME, stops the node; NEED is the client
+# program that must exist.
+run_served() {
+	local name=$1 unit=$2 need=$3
+	[[ "$name" =~ $FILTER ]] || return 0
+	if ! command -v "$need" >/dev/null 2>&1 && [ ! -x "$need" ]; then
+		FAILURES+=("$name: $need not found (make deps installs it)")
+		return
+	fi
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local port=$((21000 + RANDOM % 10000))
+		local cfg log pid i rate
+		cfg=$(write_config "$name.$r" "bench_$name" "bench_port = $port")
+		log="$TMP/$name.$r.log"
+		CLIENT_LOG="$TMP/$name.$r.client"
+		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg") >"$TMP/$name.$r.out" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "BENCH_LISTEN\|BENCH_ERROR" "$log" 2>/dev/null && break
+			sleep 0.1
+		done
+		if ! grep -q "BENCH_LISTEN" "$log" 2>/dev/null; then
+			FAILURES+=("$name run $r: server did not start on port $port: $(tail -3 "$log" "$TMP/$name.$r.out" 2>/dev/null | tr '\n' ' ')")
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			continue
+		fi
+		rate=$("client_$name" "$port")
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
+		if [ -z "$rate" ]; then
+			FAILURES+=("$name run $r: client: $(tail -4 "$CLIENT_LOG" | tr '\n' ' ')")
+			continue
+		fi
+		record "$name" "$rate" "$unit"
+		echo "# $name run $r: $rate $unit"
+	done
+}
+
 # target FIGURE -> "OP LIMIT" (met when VALUE OP LIMIT) or nothing.
 target() {
 	case $1 in
@@ -273,6 +332,8 @@ run_lua multicast
 run_harbor
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
+run_served http req/s wrk
+run_served websocket rt/s "$BUILD/bin/wsload"
 report
 echo "# loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "${#FAILURES[@]}" -eq 0 ]
