@@ -15,7 +15,12 @@
  * Reports to the watchdog (PTYPE_TEXT): "fd open addr", "fd close",
  * "fd error reason", "fd data <bytes>".
  * PTYPE_CLIENT sent to the gate: payload followed by the 4-byte little-endian
- * socket id; the payload is written to that socket as is. */
+ * socket id; the payload is written to that socket as is.
+ *
+ * Back-pressure: every CHECK_BYTES forwarded to a connection's agent, the
+ * agent's queue is looked at; past QUEUE_HIGH messages the connection stops
+ * being read until the agent is down to QUEUE_LOW (looked at every 10 ms), so
+ * a flooding client is slowed by TCP instead of filling the agent's queue. */
 #include "skynet.h"
 #include "skynet_socket.h"
 
@@ -25,6 +30,9 @@
 #include <string.h>
 
 #define PACKET_MAX_LONG (16 * 1024 * 1024)
+#define CHECK_BYTES (64 * 1024)
+#define QUEUE_HIGH 64
+#define QUEUE_LOW 8
 
 struct connection {
 	int id;            /* socket id; 0 while the slot is free */
@@ -36,6 +44,8 @@ struct connection {
 	int need;          /* payload size of the packet being assembled */
 	int got;
 	char *pack;        /* NULL while reading a header */
+	int fwd;           /* bytes forwarded to the agent since its queue was looked at */
+	int paused;        /* reading stopped until the agent catches up */
 };
 
 struct gate {
@@ -47,6 +57,8 @@ struct gate {
 	int header_size;
 	int max_connection;
 	int count;
+	int paused;        /* connections paused for back-pressure */
+	int timer;         /* a 10 ms check is pending */
 	int free_head;
 	int bucket_mask;
 	int *bucket;
@@ -90,6 +102,8 @@ conn_remove(struct gate *g, int id) {
 			continue;
 		int i = *p;
 		*p = c->next;
+		if (c->paused)
+			g->paused--;
 		skynet_free(c->pack);
 		memset(c, 0, sizeof(*c));
 		c->next = g->free_head;
@@ -117,6 +131,46 @@ report(struct gate *g, const char *fmt, ...) {
 	skynet_send(g->ctx, 0, g->watchdog, PTYPE_TEXT, 0, buf, n);
 }
 
+static void
+arm_timer(struct gate *g) {
+	if (!g->timer) {
+		g->timer = 1;
+		skynet_command(g->ctx, "TIMEOUT", "1");
+	}
+}
+
+/* The 10 ms check: resume the paused connections whose agent caught up. */
+static void
+check_paused(struct gate *g) {
+	g->timer = 0;
+	for (int i = 0; i < g->max_connection && g->paused > 0; i++) {
+		struct connection *c = &g->conn[i];
+		if (c->id == 0 || !c->paused)
+			continue;
+		if (c->agent && skynet_socket_queued(c->agent) > QUEUE_LOW)
+			continue;
+		c->paused = 0;
+		g->paused--;
+		skynet_socket_start(g->ctx, c->id);
+	}
+	if (g->paused > 0)
+		arm_timer(g);
+}
+
+static void
+check_agent(struct gate *g, struct connection *c, int size) {
+	c->fwd += size;
+	if (c->fwd < CHECK_BYTES || c->paused)
+		return;
+	c->fwd = 0;
+	if (skynet_socket_queued(c->agent) <= QUEUE_HIGH)
+		return;
+	c->paused = 1;
+	g->paused++;
+	skynet_socket_pause(g->ctx, c->id);
+	arm_timer(g);
+}
+
 /* Takes ownership of pack. */
 static void
 forward_packet(struct gate *g, struct connection *c, char *pack, int size) {
@@ -124,6 +178,7 @@ forward_packet(struct gate *g, struct connection *c, char *pack, int size) {
 		skynet_send(g->ctx, 0, g->broker, g->client_tag | PTYPE_TAG_DONTCOPY, c->id, pack, size);
 	} else if (c->agent) {
 		skynet_send(g->ctx, c->client, c->agent, g->client_tag | PTYPE_TAG_DONTCOPY, c->id, pack, size);
+		check_agent(g, c, size);
 	} else if (g->watchdog) {
 		char prefix[32];
 		int n = snprintf(prefix, sizeof(prefix), "%d data ", c->id);
@@ -317,6 +372,9 @@ gate_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t so
 	case PTYPE_SOCKET:
 		if (sz >= sizeof(struct skynet_socket_message))
 			socket_event(g, msg, sz);
+		break;
+	case PTYPE_RESPONSE:
+		check_paused(g); /* the back-pressure timer */
 		break;
 	}
 	return 0;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define WRITE_LIMIT_DEFAULT ((int64_t)64 << 20)
-#define INPUT_LIMIT_DEFAULT ((int64_t)8 << 20)
+#define INPUT_LIMIT_DEFAULT ((int64_t)2 << 20)
 
 static struct socket_server *SOCKET_SERVER = NULL;
 

@@ -9,7 +9,9 @@
  *   owner's queue is looked at (the `queued` callback): when what this socket
  *   may still have there (the sizes of its last reports, as many as the queue
  *   holds messages) passes input_limit, reading is held and looked at again
- *   every THROTTLE_MS; TCP then slows the peer down.
+ *   after THROTTLE_MIN_MS, doubling to THROTTLE_MAX_MS while the owner stays
+ *   behind (quick to resume a fast consumer, cheap for many stuck ones); TCP
+ *   then slows the peer down.
  * - Accept back-off: without a free fd, accept fails and the pending connection
  *   keeps the listener readable, so polling it would spin. The listener is held
  *   for a growing interval (BACKOFF_MIN_MS doubling to BACKOFF_MAX_MS, reset by
@@ -39,7 +41,8 @@
 #include <sys/resource.h>
 
 #define INPUT_CHECK (256 * 1024)
-#define THROTTLE_MS 10
+#define THROTTLE_MIN_MS 1
+#define THROTTLE_MAX_MS 16
 #define BACKOFF_MIN_MS 10
 #define BACKOFF_MAX_MS 1000
 #define REFUSE_LOG_MS 1000
@@ -131,8 +134,10 @@ sg_input(struct socket_server *ss, struct socket *s, int n) {
 	if (s->unchecked < INPUT_CHECK || ss->input_limit <= 0 || ss->queued == NULL)
 		return;
 	s->unchecked = 0;
-	if (queued_estimate(ss, s) > ss->input_limit)
-		hold(ss, s, HOLD_INPUT, THROTTLE_MS);
+	if (queued_estimate(ss, s) > ss->input_limit) {
+		s->backoff_ms = THROTTLE_MIN_MS;
+		hold(ss, s, HOLD_INPUT, s->backoff_ms);
+	}
 }
 
 /* ---- accept back-off ---- */
@@ -223,9 +228,14 @@ sg_release_due(struct socket_server *ss) {
 			continue;
 		s->held = false;
 		if (s->hold_kind == HOLD_INPUT && queued_estimate(ss, s) > ss->input_limit / 2) {
-			hold(ss, s, HOLD_INPUT, THROTTLE_MS); /* owner still behind */
+			/* owner still behind */
+			if (s->backoff_ms < THROTTLE_MAX_MS)
+				s->backoff_ms *= 2;
+			hold(ss, s, HOLD_INPUT, s->backoff_ms);
 			continue;
 		}
+		if (s->hold_kind == HOLD_INPUT)
+			s->backoff_ms = 0;
 		unhold(ss, s);
 	}
 }

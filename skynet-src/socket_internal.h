@@ -34,7 +34,7 @@ enum socket_state {
 enum socket_protocol { P_TCP = 0, P_UDP4, P_UDP6 };
 
 #define READ_SIZE_MIN 64
-#define READ_SIZE_MAX (1 << 22)
+#define READ_SIZE_MAX (1 << 20) /* also bounds what one read adds to an owner's queue */
 #define WARN_START (1024 * 1024)
 #define MAX_EVENTS 64
 #define PENDING_MAX 16
@@ -82,7 +82,7 @@ struct socket {
 	_Atomic int64_t wb_seen;  /* wb_size as other threads may read it */
 	/* socket_guard.c's per-read state, kept away from what senders read */
 	uint8_t recent_i;   /* next slot of recent[] */
-	int backoff_ms;     /* listener: current accept back-off, 0 after a success */
+	int backoff_ms;     /* listener: accept back-off; connection: throttle interval */
 	int64_t unchecked;  /* input bytes since the owner's queue was last looked at */
 	uint32_t recent[8]; /* sizes of the last data reports, for the throttle estimate */
 };
