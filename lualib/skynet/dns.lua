@@ -1,7 +1,8 @@
 -- skynet.dns: an asynchronous DNS resolver for Lua services (skynet's API).
 --
---   dns.server([ip [, port]])   the name server (default: the first
---                               `nameserver` of /etc/resolv.conf, port 53)
+--   dns.server([ip [, port]])   sets the name server and returns its address
+--                               (no ip: the first `nameserver` of
+--                               /etc/resolv.conf; port 53 by default)
 --   dns.resolve(name [, ipv6])  -> ip, { ip, ... }   (A, or AAAA if ipv6)
 --                               nil, reason for an illegal name; raises
 --                               "timeout or no answer (...)" when no server
@@ -309,7 +310,15 @@ local function lookup_hosts(name, ipv6)
 	end
 end
 
+-- dns.server([ip [, port]]) -> the server's address: with no ip, the first
+-- nameserver of dns.DEFAULT_RESOLV_CONF (raises if there is none).
 function dns.server(ip, port)
+	if not ip then
+		ip = read_resolv_conf()
+		if not ip then
+			error("dns: no nameserver in " .. tostring(dns.DEFAULT_RESOLV_CONF))
+		end
+	end
 	server.address = ip
 	server.port = port or 53
 	if server.fd then
@@ -317,6 +326,7 @@ function dns.server(ip, port)
 		server.fd = nil
 		socket.close(fd)
 	end
+	return ip
 end
 
 function dns.flush()

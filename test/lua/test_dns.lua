@@ -26,6 +26,20 @@ T.case("server and IP literals", function()
 	T.eq(select(2, dns.resolve(string.rep("x", 64) .. ".test")), "illegal name", "label over 63")
 end)
 
+T.case("dns.server() reads resolv.conf", function()
+	local tmp = skynet.getenv "test_tmp"
+	local f = assert(io.open(tmp .. "/resolv.test", "w"))
+	f:write("# generated\nsearch example\nnameserver 127.0.0.9 # first\nnameserver 127.0.0.8\n")
+	f:close()
+	local saved = dns.DEFAULT_RESOLV_CONF
+	dns.DEFAULT_RESOLV_CONF = tmp .. "/resolv.test"
+	T.eq(dns.server(), "127.0.0.9", "first nameserver")
+	dns.DEFAULT_RESOLV_CONF = tmp .. "/missing"
+	T.raises("no nameserver", dns.server)
+	dns.DEFAULT_RESOLV_CONF = saved
+	T.eq(dns.server("127.0.0.1", port), "127.0.0.1", "explicit server returned")
+end)
+
 T.case("hosts file", function()
 	local tmp = skynet.getenv "test_tmp"
 	local path = tmp .. "/hosts.test"
