@@ -10,6 +10,10 @@
 --   httpc.request_stream(method, host, url [, recvheader, header, content])
 --       -> stream: .status, .header, stream:padding() / stream() / `for`
 --          for each piece of the body, stream:close()
+--   httpc.keep_alive_request(method, host, url [, recvheader, header, content])
+--       -> status, body, handle   (handle.fd: the connection, reused by the
+--                                  next request to the same host while idle
+--                                  less than httpc.keep_alive_time seconds)
 --   httpc.dns([server, port])  resolve names with skynet.dns from now on
 --   httpc.timeout              centiseconds for a whole request (nil: none)
 --
@@ -17,7 +21,8 @@
 -- http.tlshelper) or "[v6addr]:port". Errors are raised: a connection that
 -- fails or drops raises sockethelper.socket_error, a timeout "httpc timeout
 -- (N cs): host", a malformed response a message saying what was wrong. Each
--- request uses its own connection, closed when the body has been read.
+-- request but a keep_alive_request uses its own connection, closed when the
+-- body has been read.
 local skynet = require "skynet"
 local socket = require "http.sockethelper"
 local rawsocket = require "skynet.socket"
@@ -84,6 +89,22 @@ local function gen_interface(protocol, fd, hostname)
 	}
 end
 
+-- Each request on an interface gets its own timer; a timer left from an
+-- earlier request of a kept-alive connection does nothing.
+local function arm_timeout(interface, timeout)
+	interface.finish = false
+	local req = (interface.req or 0) + 1
+	interface.req = req
+	if timeout then
+		skynet.timeout(timeout, function()
+			if interface.req == req and not interface.finish then
+				interface.timed_out = true
+				rawsocket.close_fd(interface.fd)   -- wakes the reader with an error
+			end
+		end)
+	end
+end
+
 local function connect(host, timeout)
 	local protocol, hostname, port, kind, hostheader = parse_host(host)
 	local addr = hostname
@@ -97,14 +118,7 @@ local function connect(host, timeout)
 	local fd = socket.connect(addr, port, timeout)
 	local interface = gen_interface(protocol, fd, kind == "hostname" and hostname or nil)
 	interface.fd = fd
-	if timeout then
-		skynet.timeout(timeout, function()
-			if not interface.finish then
-				interface.timed_out = true
-				rawsocket.close_fd(fd)   -- wakes the reader with an error
-			end
-		end)
-	end
+	arm_timeout(interface, timeout)
 	if interface.init then
 		local ok, err = pcall(interface.init, kind == "hostname" and hostname or nil)
 		if not ok then
@@ -174,6 +188,107 @@ function httpc.request_stream(method, host, url, recvheader, header, content)
 		close_interface(interface, fd)
 	end
 	return stream
+end
+
+----------------------------------------------------------------------------
+-- Kept-alive connections: httpc.keep_alive_request reuses an idle connection
+-- to the same host (as written by the caller) and keeps it for
+-- httpc.keep_alive_time seconds after each request (default 30).
+
+local idle = {}   -- host -> { handle, ... } (handle: { fd, host, expire, ... })
+
+local function idle_sweep()
+	local now = skynet.now()
+	local left = false
+	for key, list in pairs(idle) do
+		for i = #list, 1, -1 do
+			local h = list[i]
+			if h.expire <= now then
+				table.remove(list, i)
+				close_interface(h.interface, h.fd)
+			end
+		end
+		if #list == 0 then
+			idle[key] = nil
+		else
+			left = true
+		end
+	end
+	return left
+end
+
+local sweeping = false
+local function schedule_sweep()
+	if sweeping then
+		return
+	end
+	sweeping = true
+	local function tick()
+		if idle_sweep() then
+			skynet.timeout(100, tick)
+		else
+			sweeping = false
+		end
+	end
+	skynet.timeout(100, tick)
+end
+
+local function take_idle(host)
+	local list = idle[host]
+	while list and #list > 0 do
+		local h = table.remove(list)
+		if not rawsocket.invalid(h.fd) and not rawsocket.disconnected(h.fd) then
+			return h
+		end
+		close_interface(h.interface, h.fd)
+	end
+end
+
+local function reusable(code, rheader)
+	local conn = internal.single(rheader.connection)
+	if conn and conn:lower() == "close" then
+		return false
+	end
+	if internal.single(rheader["transfer-encoding"]) then
+		return true
+	end
+	return rheader["content-length"] ~= nil or code == 204 or code == 304 or code < 200
+end
+
+function httpc.keep_alive_request(method, host, url, recvheader, header, content)
+	local h = take_idle(host)
+	local reused = h ~= nil
+	if h then
+		arm_timeout(h.interface, httpc.timeout)
+	else
+		local fd, interface, hosthdr = connect(host, httpc.timeout)
+		h = { fd = fd, interface = interface, hosthdr = hosthdr }
+	end
+	local rheader = recvheader or {}
+	local interface = h.interface
+	local ok, code, body = pcall(internal.request, interface, method, h.hosthdr, url, rheader, header, content)
+	if not ok and reused and not interface.timed_out then
+		-- the server closed the idle connection as we reused it: once more, fresh
+		close_interface(interface, h.fd)
+		return httpc.keep_alive_request(method, host, url, recvheader, header, content)
+	end
+	if ok then
+		ok, body = pcall(internal.response, interface, code, body, rheader)
+	end
+	interface.finish = true
+	if ok and reusable(code, rheader) then
+		h.expire = skynet.now() + math.floor((httpc.keep_alive_time or 30) * 100)
+		local list = idle[host] or {}
+		idle[host] = list
+		list[#list + 1] = h
+		schedule_sweep()
+	else
+		close_interface(interface, h.fd)
+	end
+	if ok then
+		return code, body, h
+	end
+	error(failure(interface, body or code, host))
 end
 
 function httpc.get(host, url, recvheader, header, content)

@@ -118,6 +118,36 @@ T.case("httpc request_stream", function()
 	end
 end)
 
+T.case("httpc keep_alive_request", function()
+	httpc.keep_alive_time = 1
+	local fds = {}
+	for i = 1, 3 do
+		local recv = {}
+		local code, body, handle = httpc.keep_alive_request("GET", host(), "/hello", recv)
+		T.eq(code, 200, "status " .. i)
+		T.eq(body, "hello", "body " .. i)
+		fds[i] = handle.fd
+	end
+	T.eq(fds[2], fds[1], "second request on the same connection")
+	T.eq(fds[3], fds[1], "third request on the same connection")
+	local _, chunked, h2 = httpc.keep_alive_request("GET", host(), "/chunked")
+	T.eq(chunked, "one,two,three,four,five", "chunked body kept alive")
+	T.eq(h2.fd, fds[1], "still the same connection")
+	local _, _, h3 = httpc.keep_alive_request("POST", host(), "/echo", nil, nil, "data")
+	T.eq(h3.fd, fds[1], "post on the same connection")
+	-- a body ended by closing is not kept
+	local _, _, h4 = httpc.keep_alive_request("GET", host(), "/nolength")
+	local _, _, h5 = httpc.keep_alive_request("GET", host(), "/hello")
+	T.ok(h5.fd ~= h4.fd, "connection: close not reused")
+	-- idle past keep_alive_time: closed and replaced
+	skynet.sleep(250)
+	T.ok(require("skynet.socket").invalid(h5.fd), "idle connection closed")
+	local _, body, h6 = httpc.keep_alive_request("GET", host(), "/hello")
+	T.eq(body, "hello", "after expiry")
+	T.ok(h6 ~= h5, "a new connection")
+	httpc.keep_alive_time = nil
+end)
+
 T.case("httpc timeout and connection errors", function()
 	httpc.timeout = 50
 	local t0 = skynet.now()
