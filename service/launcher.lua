@@ -41,26 +41,26 @@ end
 
 local command = {}
 
-local function query_all(debug_cmd, format)
+-- Asks every service the debug command and waits at most ti centiseconds
+-- (nil: no limit), as skynet's: a service whose call failed shows as
+-- "ERROR", one that did not answer in time as "TIMEOUT" (format gets the
+-- string instead of the answer).
+local function list_services(ti, format, debug_cmd)
 	local list = {}
+	local waiting = {}
 	local reqs = skynet.request()
 	for handle in pairs(services) do
-		reqs:add { handle, "debug", debug_cmd }
+		local req = { handle, "debug", debug_cmd }
+		reqs:add(req)
+		waiting[req] = handle
 	end
-	local answered = {}
-	for req, resp in reqs:select(100) do
+	for req, resp in reqs:select(ti) do
 		local handle = req[1]
-		answered[handle] = true
-		if resp then
-			list[skynet.address(handle)] = format(resp[1], services[handle])
-		end
+		list[skynet.address(handle)] = format(resp and resp[1] or "ERROR", handle)
+		waiting[req] = nil
 	end
-	for handle, name in pairs(services) do
-		if not answered[handle] then
-			list[skynet.address(handle)] = "no answer (" .. name .. ")"
-		elseif list[skynet.address(handle)] == nil then
-			list[skynet.address(handle)] = "error (" .. name .. ")"
-		end
+	for _, handle in pairs(waiting) do
+		list[skynet.address(handle)] = format("TIMEOUT", handle)
 	end
 	return list
 end
@@ -73,22 +73,26 @@ function command.LIST()
 	return list
 end
 
-function command.STAT()
-	return query_all("STAT", function(stat) return stat end)
+function command.STAT(_, ti)
+	return list_services(ti, function(stat) return stat end, "STAT")
 end
 
-function command.MEM()
-	return query_all("MEM", function(kb, name)
-		return string.format("%.2f KiB (%s)", kb, name)
-	end)
+function command.MEM(_, ti)
+	return list_services(ti, function(kb, handle)
+		local name = services[handle]
+		if type(kb) == "string" then
+			return string.format("%s (%s)", kb, name)
+		end
+		return string.format("%.2f Kb (%s)", kb, name)
+	end, "MEM")
 end
 
-function command.GC()
+function command.GC(_, ti)
 	collectgarbage()
 	for handle in pairs(services) do
 		skynet.send(handle, "debug", "GC")
 	end
-	return command.MEM()
+	return command.MEM(nil, ti)
 end
 
 function command.KILL(_, handle)
