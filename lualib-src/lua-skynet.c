@@ -18,14 +18,18 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* The callback's ud: the main thread, and snlua's break flag (NULL outside
+ * snlua), cleared when a message returns so a signal breaks one message. */
 struct callback_context {
 	lua_State *L;
+	atomic_int *trap;
 };
 
 static struct skynet_context *
@@ -48,11 +52,13 @@ traceback(lua_State *L) {
 
 /* The registry key of the Lua callback function. */
 static int callback_key;
+static int callback_context_key;
 
 static int
 dispatch_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t source, const void *msg,
 	size_t sz, int forward) {
-	lua_State *L = ud;
+	struct callback_context *cc = ud;
+	lua_State *L = cc->L;
 	int top = lua_gettop(L);
 	if (top == 0) {
 		lua_pushcfunction(L, traceback);
@@ -67,6 +73,8 @@ dispatch_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_
 	lua_pushinteger(L, session);
 	lua_pushinteger(L, source);
 	int r = lua_pcall(L, 5, 0, 1);
+	if (cc->trap && atomic_load_explicit(cc->trap, memory_order_relaxed))
+		atomic_store(cc->trap, 0);
 	if (r != LUA_OK) {
 		const char *err = lua_tostring(L, -1);
 		skynet_error(ctx, "lua call [%x to :%x : %d msgsz = %zu] error : %s", source,
@@ -107,7 +115,14 @@ lcallback(lua_State *L) {
 	/* Callbacks run on the main thread, whatever coroutine set them. */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
 	lua_State *gL = lua_tothread(L, -1);
-	skynet_callback(ctx, gL, forward ? cb_forward : cb_normal);
+	/* Anchored in the registry: lives as long as the state. */
+	struct callback_context *cc = lua_newuserdatauv(L, sizeof(*cc), 0);
+	cc->L = gL;
+	lua_getfield(L, LUA_REGISTRYINDEX, "snlua_trap");
+	cc->trap = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &callback_context_key);
+	skynet_callback(ctx, cc, forward ? cb_forward : cb_normal);
 	return 0;
 }
 

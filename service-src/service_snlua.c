@@ -6,9 +6,12 @@
  *   start): Lua then raises "not enough memory" instead of the node crashing.
  * - Loading: init only queues a message to itself; the Lua code (lualoader, then
  *   the service file) runs when a worker dispatches it, so LAUNCH stays cheap.
- * - Endless loops: the monitor calls snlua_signal(0); we set a count hook on the
- *   coroutine that is running (lua-profile.c keeps it in `active`), and the hook
- *   raises an error in it. The service survives; the message that looped fails. */
+ * - Endless loops: signal 0 (SIGNAL, the console's `signal`, or the monitor
+ *   after endless_break / at shutdown) sets a count hook on the coroutine that
+ *   is running (lua-profile.c keeps it in `active`); the hook raises "signal 0"
+ *   at every instruction until the message returns (lua-skynet.c clears `trap`
+ *   then), so a loop that catches the error (`while true do pcall(f) end`) is
+ *   still broken. The service survives; the message that looped fails. */
 #include "skynet.h"
 #include "snlua_cache.h"
 
@@ -37,12 +40,15 @@ struct snlua {
 static void
 signal_hook(lua_State *L, lua_Debug *ar) {
 	(void)ar;
-	lua_getfield(L, LUA_REGISTRYINDEX, "snlua_instance");
-	struct snlua *l = lua_touserdata(L, -1);
-	lua_pop(L, 1);
-	lua_sethook(L, NULL, 0, 0);
-	if (l && atomic_exchange(&l->trap, 0))
-		luaL_error(L, "signal 0: the service ran one message for too long (endless loop?)");
+	void *ud = NULL;
+	lua_getallocf(L, &ud);
+	struct snlua *l = ud;
+	if (atomic_load(&l->trap) == 0) {
+		/* The message that was signalled has returned. */
+		lua_sethook(L, NULL, 0, 0);
+		return;
+	}
+	luaL_error(L, "signal 0");
 }
 
 /* Libraries most services never touch are opened on first use: the global
@@ -137,7 +143,7 @@ lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	if (ptr == NULL)
 		osize = 0;
 	if (nsize == 0) {
-		skynet_free(ptr);
+		free(ptr);
 		l->mem = mem - osize;
 		return NULL;
 	}
@@ -149,7 +155,7 @@ lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	l->mem = mem - osize + nsize;
 	if (l->mem > l->mem_report) {
 		l->mem_report *= 2;
-		skynet_error(l->ctx, "memory warning: %.2f MiB used by this service", (double)l->mem / (1024 * 1024));
+		skynet_error(l->ctx, "Memory warning %.2f M", (float)l->mem / (1024 * 1024));
 	}
 	return p;
 }
@@ -210,6 +216,8 @@ init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz
 	lua_setfield(L, LUA_REGISTRYINDEX, "snlua_instance");
 	lua_pushlightuserdata(L, &l->active);
 	lua_setfield(L, LUA_REGISTRYINDEX, "snlua_active");
+	lua_pushlightuserdata(L, &l->trap);
+	lua_setfield(L, LUA_REGISTRYINDEX, "snlua_trap");
 	snlua_cache_install(L);
 
 	lua_pushstring(L, optstring(ctx, "lua_path", "./lualib/?.lua;./lualib/?/init.lua"));
@@ -241,7 +249,7 @@ init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "memlimit") == LUA_TNUMBER) {
 		size_t limit = (size_t)lua_tointeger(L, -1);
 		l->mem_limit = limit;
-		skynet_error(ctx, "set memory limit to %.2f MiB", (double)limit / (1024 * 1024));
+		skynet_error(ctx, "Set memory limit to %.2f M", (float)limit / (1024 * 1024));
 	}
 	lua_pop(L, 1);
 	lua_gc(L, LUA_GCRESTART, 0);
@@ -321,7 +329,7 @@ snlua_signal(struct snlua *l, int signal) {
 		atomic_store(&l->trap, 1);
 		lua_sethook(L, signal_hook, LUA_MASKCOUNT, 1);
 	} else if (signal == 1) {
-		skynet_error(l->ctx, "current memory %.2f KiB", (double)l->mem / 1024);
+		skynet_error(l->ctx, "Current Memory %.3fK", (float)l->mem / 1024);
 	}
 }
 

@@ -1,5 +1,11 @@
-/* skynet_monitor.c: endless-loop detection. The check is two reads of a version
- * counter 5 s apart, so the hot path (trigger) costs two stores. */
+/* skynet_monitor.c: endless-loop detection. The worker's side (trigger) costs
+ * two relaxed stores and an increment; everything else happens on the monitor
+ * thread, which remembers when it first saw each version.
+ *
+ * Like skynet, a long message is reported and the service marked (STAT endless)
+ * but not interrupted: a legitimate long computation finishes. The loop is
+ * broken (snlua's signal 0) only on request (SIGNAL), or after the configured
+ * endless_break, or when the node shuts down. */
 #include "skynet.h"
 #include "skynet_monitor.h"
 #include "skynet_server.h"
@@ -8,9 +14,13 @@
 
 struct skynet_monitor {
 	ATOM_INT version;
-	int check_version;
 	_Atomic uint32_t source;
 	_Atomic uint32_t destination;
+	/* monitor thread only */
+	int check_version;
+	uint64_t since;       /* when check_version was first seen */
+	uint64_t reported;    /* last report, 0: none for this version */
+	uint64_t signalled;   /* last break signal, 0: none */
 };
 
 struct skynet_monitor *
@@ -31,18 +41,40 @@ skynet_monitor_trigger(struct skynet_monitor *m, uint32_t source, uint32_t desti
 	atomic_fetch_add_explicit(&m->version, 1, memory_order_release);
 }
 
-void
-skynet_monitor_check(struct skynet_monitor *m) {
+uint32_t
+skynet_monitor_destination(struct skynet_monitor *m, uint32_t *source) {
+	if (source)
+		*source = atomic_load_explicit(&m->source, memory_order_relaxed);
+	return atomic_load_explicit(&m->destination, memory_order_relaxed);
+}
+
+uint64_t
+skynet_monitor_check(struct skynet_monitor *m, uint64_t now_ms, uint64_t break_ms) {
 	int version = atomic_load_explicit(&m->version, memory_order_acquire);
-	if (version == m->check_version) {
-		uint32_t destination = atomic_load_explicit(&m->destination, memory_order_relaxed);
-		if (destination) {
-			uint32_t source = atomic_load_explicit(&m->source, memory_order_relaxed);
-			skynet_context_endless(destination);
-			skynet_error(NULL, "error: a message from [ :%08x ] to [ :%08x ] may be in an endless loop (version = %d)",
-				source, destination, version);
-		}
-	} else {
+	if (version != m->check_version || m->since == 0) {
 		m->check_version = version;
+		m->since = now_ms;
+		m->reported = 0;
+		m->signalled = 0;
+		return 0;
 	}
+	uint32_t destination = atomic_load_explicit(&m->destination, memory_order_relaxed);
+	if (destination == 0)
+		return 0;
+	uint64_t stuck = now_ms - m->since;
+	if (stuck >= MONITOR_REPORT_MS && (m->reported == 0 || now_ms - m->reported >= MONITOR_REPORT_MS)) {
+		uint32_t source = atomic_load_explicit(&m->source, memory_order_relaxed);
+		m->reported = now_ms;
+		skynet_context_endless(destination);
+		skynet_error(NULL, "error: A message from [ :%08x ] to [ :%08x ] maybe in an endless loop (version = %d)",
+			source, destination, version);
+	}
+	/* Signal again now and then: a signal that arrived between two Lua
+	 * messages of a C loop may have been missed. */
+	if (break_ms && stuck >= break_ms && (m->signalled == 0 || now_ms - m->signalled >= MONITOR_REPORT_MS)) {
+		m->signalled = now_ms;
+		skynet_error(NULL, "break the loop of [ :%08x ] after %.1f s", destination, (double)stuck / 1000);
+		skynet_context_break(destination);
+	}
+	return stuck;
 }

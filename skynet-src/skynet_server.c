@@ -51,7 +51,9 @@ struct server_state {
 };
 
 static struct server_state S;
-static __thread uint32_t current_handle;
+/* The handle the calling thread works for is the allocator's: it counts C
+ * memory per service (skynet_malloc.h). */
+#define current_handle malloc_current_handle
 
 static void
 context_retain(void *ptr) {
@@ -217,6 +219,7 @@ skynet_context_new(const char *name, const char *param) {
 		skynet_free(ctx);
 		return 0;
 	}
+	skynet_malloc_bind(ctx->handle);
 	struct message_queue *queue = ctx->queue = mq_create(ctx->handle);
 
 	uint32_t saved = current_handle;
@@ -314,6 +317,14 @@ skynet_context_endless(uint32_t handle) {
 	if (ctx == NULL)
 		return;
 	atomic_store(&ctx->endless, true);
+	skynet_context_release(ctx);
+}
+
+void
+skynet_context_break(uint32_t handle) {
+	struct skynet_context *ctx = handle_grab(handle);
+	if (ctx == NULL)
+		return;
 	skynet_module_instance_signal(ctx->mod, ctx->instance, 0);
 	skynet_context_release(ctx);
 }
@@ -369,7 +380,7 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 				n = mq_length(q) >> weight;
 			int overload = mq_overload(q);
 			if (overload)
-				skynet_error(ctx, "warning: may overload, message queue length = %d", overload);
+				skynet_error(ctx, "error: May overload, message queue length = %d", overload);
 			skynet_monitor_trigger(sm, msg.source, handle);
 			if (ctx->cb == NULL)
 				skynet_free(msg.data);
@@ -438,20 +449,47 @@ skynet_context_signal(struct skynet_context *ctx, int sig) {
 	skynet_module_instance_signal(ctx->mod, ctx->instance, sig);
 }
 
-/* Retire every service but the logger (so the last words still get logged). */
+static bool
+in_list(uint32_t handle, const uint32_t *list, int n) {
+	for (int i = 0; i < n; i++) {
+		if (list[i] == handle)
+			return true;
+	}
+	return false;
+}
+
+/* Retire every service but the logger (so the last words still get logged)
+ * and those in busy: a service on a worker stays reachable by handle, so the
+ * monitor can still signal it out of a stuck loop; a later pass retires it. */
 void
-skynet_server_retire_all(uint32_t keep) {
+skynet_server_retire_all(uint32_t keep, const uint32_t *busy, int nbusy) {
 	uint32_t list[1024];
 	for (;;) {
 		int n = handle_list(list, 1024);
 		int retired = 0;
 		for (int i = 0; i < n && i < 1024; i++) {
-			if (list[i] != keep)
+			if (list[i] != keep && !in_list(list[i], busy, nbusy))
 				retired += handle_retire(list[i]);
 		}
 		if (retired == 0)
 			break;
 	}
+}
+
+int
+skynet_server_flush(uint32_t keep, int max) {
+	struct skynet_context *ctx = handle_grab(keep);
+	if (ctx == NULL)
+		return 0;
+	struct skynet_message msg;
+	int n = 0;
+	while (n < max && !mq_pop(ctx->queue, &msg)) {
+		if (ctx->cb)
+			dispatch_message(ctx, &msg);
+		n++;
+	}
+	skynet_context_release(ctx);
+	return n;
 }
 
 static uint32_t

@@ -28,8 +28,10 @@ void skynet_context_send(struct skynet_context *ctx, void *msg, size_t sz, uint3
 	int type, int session);
 int skynet_context_newsession(struct skynet_context *);
 int skynet_context_total(void);
-/* Raise a service's endless flag (monitor) and call its module's signal. */
+/* Raise a service's endless flag (monitor); the service is not interrupted. */
 void skynet_context_endless(uint32_t handle);
+/* Signal 0 to a service's module: snlua breaks the message it is running. */
+void skynet_context_break(uint32_t handle);
 
 /* Dispatch one batch from the next busy queue. q is the queue this worker took
  * last time (or NULL); returns the queue to try next time, NULL when idle.
@@ -43,8 +45,12 @@ void skynet_context_dispatchall(struct skynet_context *ctx);
 
 /* Removes handle from the table and drops the table's reference; 1 if it existed. */
 int handle_retire(uint32_t handle);
-/* Retire every service except keep (0: none). */
-void skynet_server_retire_all(uint32_t keep);
+/* Retire every service except keep (0: none) and the nbusy handles in busy. */
+void skynet_server_retire_all(uint32_t keep, const uint32_t *busy, int nbusy);
+/* Dispatch up to max queued messages of keep (the logger) on this thread, when
+ * shutdown abandons stuck workers (the queue may still be in the global list:
+ * only safe right before the process exits). Returns how many. */
+int skynet_server_flush(uint32_t keep, int max);
 /* Stop the node; failed != 0 makes the process exit with status 1. */
 void skynet_server_abort(int failed);
 

@@ -59,16 +59,15 @@ config_size(const char *key, int64_t def) {
 	return (int64_t)n << shift;
 }
 
-void
+int
 skynet_socket_init(void) {
 	SOCKET_SERVER = socket_server_create(skynet_now());
-	if (SOCKET_SERVER == NULL) {
-		skynet_error(NULL, "socket: cannot create the socket server (epoll or pipe)");
-		return;
-	}
+	if (SOCKET_SERVER == NULL)
+		return -1;
 	socket_server_callbacks(SOCKET_SERVER, log_line, owner_queued, NULL);
 	socket_server_limits(SOCKET_SERVER, config_size("socket_write_limit", WRITE_LIMIT_DEFAULT),
 		config_size("socket_input_limit", INPUT_LIMIT_DEFAULT));
+	return 0;
 }
 
 void

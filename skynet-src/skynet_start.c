@@ -14,8 +14,14 @@
  *
  * Shutdown (SIGINT/SIGTERM, ABORT, or no service left): the timer thread retires
  * every service but the logger, waits for them to be released, then stops the
- * other threads. After the joins the logger's backlog is written out on the main
- * thread and everything is freed. */
+ * other threads. A service a worker is running stays in the handle table until
+ * its message returns, so the monitor can break it out of a loop (after 1 s
+ * on one message). The wait is bounded (config shutdown_timeout); a worker
+ * still stuck when the others have been joined is abandoned: its name is
+ * logged, the log flushed, and the process exits with status 1 without
+ * freeing what the worker may still touch. Otherwise, after the joins the
+ * logger's backlog is written out on the main thread and everything is freed. */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "skynet.h"
 #include "skynet_config.h"
 #include "skynet_daemon.h"
@@ -30,19 +36,24 @@
 #include "skynet_start.h"
 #include "skynet_timer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SPIN_NS 50000           /* how long an idle worker spins before sleeping */
 #define RUNNEXT_GRACE_NS 20000  /* a spinning worker steals a run-next slot this old */
 #define RUNNEXT_STALE_NS 1000000 /* the timer thread requeues one this old */
-#define SHUTDOWN_GRACE_CS 1000  /* services still busy after 10 s are abandoned */
-#define MONITOR_PERIOD_S 5
+#define SHUTDOWN_TIMEOUT_S 10   /* default shutdown_timeout */
+#define SHUTDOWN_BREAK_MS 1000  /* shutting down: break a message this long */
+#define JOIN_GRACE_S 2          /* after the deadline: a worker still busy is abandoned */
+#define MONITOR_TICK_US 100000
 
 struct worker_slot {
 	struct message_queue *_Atomic next;
@@ -59,7 +70,10 @@ struct node {
 	atomic_int sleeping;
 	atomic_int spinning;
 	atomic_int quit;
+	atomic_int stopping;      /* shutdown has begun */
 	uint32_t logger;
+	uint64_t endless_break_ms; /* config endless_break; 0: never */
+	uint64_t shutdown_cs;      /* config shutdown_timeout */
 };
 
 struct worker_parm {
@@ -200,6 +214,7 @@ thread_worker(void *p) {
 	struct skynet_monitor *sm = n->m[wp->id];
 	struct worker_slot *slot = &n->slot[wp->id];
 	struct message_queue *q = NULL;
+	skynet_malloc_thread_init();
 	current_slot = slot;
 	while (!atomic_load_explicit(&n->quit, memory_order_relaxed)) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight, &slot->next);
@@ -227,6 +242,7 @@ thread_worker(void *p) {
 static void *
 thread_socket(void *p) {
 	(void)p;
+	skynet_malloc_thread_init();
 	while (skynet_socket_poll())
 		;
 	return NULL;
@@ -235,13 +251,29 @@ thread_socket(void *p) {
 static void *
 thread_monitor(void *p) {
 	struct node *n = p;
+	skynet_malloc_thread_init();
 	while (!atomic_load(&n->quit)) {
+		uint64_t now_ms = timer_hpc() / 1000000;
+		uint64_t break_ms = n->endless_break_ms;
+		if (atomic_load(&n->stopping) && (break_ms == 0 || break_ms > SHUTDOWN_BREAK_MS))
+			break_ms = SHUTDOWN_BREAK_MS;
 		for (int i = 0; i < n->count; i++)
-			skynet_monitor_check(n->m[i]);
-		for (int i = 0; i < MONITOR_PERIOD_S * 10 && !atomic_load(&n->quit); i++)
-			usleep(100000);
+			skynet_monitor_check(n->m[i], now_ms, break_ms);
+		usleep(MONITOR_TICK_US);
 	}
 	return NULL;
+}
+
+/* The services workers are running now; returns how many. */
+static int
+busy_services(struct node *n, uint32_t *list) {
+	int k = 0;
+	for (int i = 0; i < n->count; i++) {
+		uint32_t h = skynet_monitor_destination(n->m[i], NULL);
+		if (h)
+			list[k++] = h;
+	}
+	return k;
 }
 
 static void
@@ -254,6 +286,8 @@ static void *
 thread_timer(void *p) {
 	struct node *n = p;
 	uint64_t shutdown_at = 0;
+	skynet_malloc_thread_init();
+	uint32_t *busy = skynet_malloc(sizeof(uint32_t) * (size_t)n->count);
 	for (;;) {
 		timer_update();
 		skynet_socket_updatetime();
@@ -265,13 +299,14 @@ thread_timer(void *p) {
 			skynet_error(NULL, "shutdown: %s, releasing %d services",
 				SIG_TERM ? "signal received" : "abort requested", skynet_context_total() - 1);
 			shutdown_at = timer_now() + 1;
+			atomic_store(&n->stopping, 1);
 		}
 		if (shutdown_at) {
 			/* Repeat: a service may launch another while it is being retired. */
-			skynet_server_retire_all(n->logger);
+			skynet_server_retire_all(n->logger, busy, busy_services(n, busy));
 			if (skynet_context_total() <= 1)
 				break;
-			if (timer_now() > shutdown_at + SHUTDOWN_GRACE_CS) {
+			if (timer_now() > shutdown_at + n->shutdown_cs) {
 				skynet_error(NULL, "shutdown: %d services did not finish in time", skynet_context_total() - 1);
 				break;
 			}
@@ -289,6 +324,7 @@ thread_timer(void *p) {
 			wakeup();
 		usleep(2500);
 	}
+	skynet_free(busy);
 	atomic_store(&n->quit, 1);
 	skynet_socket_exit();
 	pthread_mutex_lock(&n->mutex);
@@ -304,24 +340,123 @@ worker_weight(int i) {
 	return i < (int)(sizeof(weights) / sizeof(weights[0])) ? weights[i] : 0;
 }
 
+/* Stops whatever was started when a thread could not be created. */
 static void
+stop_threads(struct node *n) {
+	atomic_store(&n->quit, 1);
+	skynet_socket_exit();
+	pthread_mutex_lock(&n->mutex);
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->mutex);
+}
+
+/* Joins the worker, giving up at deadline; 0 when joined. */
+static int
+join_by(pthread_t pid, const struct timespec *deadline) {
+	return pthread_timedjoin_np(pid, NULL, deadline) == 0 ? 0 : -1;
+}
+
+/* Names the services of the workers that did not stop; returns how many. */
+static int
+report_abandoned(struct node *n, const bool *joined) {
+	int stuck = 0;
+	char line[256];
+	int len = 0;
+	for (int i = 0; i < n->count; i++) {
+		if (joined[i])
+			continue;
+		uint32_t source;
+		uint32_t h = skynet_monitor_destination(n->m[i], &source);
+		stuck++;
+		if (len < (int)sizeof(line) - 40)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " worker %d in [ :%08x ] (a message from [ :%08x ]);",
+				i, h, source);
+	}
+	if (stuck)
+		skynet_error(NULL, "shutdown: abandoned %d stuck worker(s):%s", stuck, line);
+	return stuck;
+}
+
+/* Runs the node until it stops. Returns 0, -1 if a thread could not be
+ * created, or the number of workers abandoned stuck at the deadline. */
+static int
 run_threads(struct node *n) {
 	int total = n->count + 3;
 	pthread_t *pid = skynet_malloc(sizeof(pthread_t) * (size_t)total);
 	struct worker_parm *wp = skynet_malloc(sizeof(*wp) * (size_t)n->count);
-	pthread_create(&pid[0], NULL, thread_monitor, n);
-	pthread_create(&pid[1], NULL, thread_timer, n);
-	pthread_create(&pid[2], NULL, thread_socket, n);
-	for (int i = 0; i < n->count; i++) {
-		wp[i].n = n;
-		wp[i].id = i;
-		wp[i].weight = worker_weight(i);
-		pthread_create(&pid[i + 3], NULL, thread_worker, &wp[i]);
+	bool *joined = skynet_calloc((size_t)total, sizeof(bool));
+	void *(*const fixed[3])(void *) = { thread_monitor, thread_timer, thread_socket };
+	int created = 0, err = 0;
+	for (; created < total && err == 0; created++) {
+		int i = created - 3;
+		if (i < 0) {
+			err = pthread_create(&pid[created], NULL, fixed[created], n);
+		} else {
+			wp[i].n = n;
+			wp[i].id = i;
+			wp[i].weight = worker_weight(i);
+			err = pthread_create(&pid[created], NULL, thread_worker, &wp[i]);
+		}
 	}
-	for (int i = 0; i < total; i++)
+	int result = 0;
+	if (err) {
+		created--;
+		skynet_error(NULL, "error: can't create thread %d of %d: %s", created + 1, total, strerror(err));
+		if (created <= 1) /* no timer thread to stop the rest */
+			stop_threads(n);
+		else
+			skynet_server_abort(1);
+		result = -1;
+	}
+	/* The monitor, timer and socket threads always return once quit is set. */
+	for (int i = 0; i < created && i < 3; i++)
 		pthread_join(pid[i], NULL);
-	skynet_free(wp);
-	skynet_free(pid);
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += JOIN_GRACE_S;
+	for (int i = 3; i < created; i++)
+		joined[i - 3] = join_by(pid[i], &deadline) == 0;
+	for (int i = created - 3; i < n->count; i++)
+		if (i >= 0)
+			joined[i] = true; /* never started */
+	if (result == 0)
+		result = report_abandoned(n, joined);
+	skynet_free(joined);
+	if (result <= 0) {
+		skynet_free(wp);
+		skynet_free(pid);
+	}
+	return result;
+}
+
+/* Workers are stuck: write what the logger has queued, and leave without
+ * freeing anything they may still use. */
+static void
+exit_abandoned(struct node *n, struct skynet_config *config) {
+	skynet_server_flush(n->logger, 100000);
+	fprintf(stderr, "skynet: shutdown abandoned stuck workers (see the log)\n");
+	fflush(NULL);
+	if (config->daemon)
+		daemon_exit(config->daemon);
+	_exit(1);
+}
+
+/* A duration config key in seconds ("0", unset, "false": def). */
+static int
+config_seconds(const char *key, double def, double *out) {
+	const char *v = env_get(key);
+	*out = def;
+	if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "nil") == 0)
+		return 0;
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (end == v || *end != '\0' || errno || d < 0 || d > 86400) {
+		fprintf(stderr, "skynet: config key %s must be a number of seconds (0..86400), not \"%s\"\n", key, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
 }
 
 static struct node *
@@ -375,20 +510,35 @@ shutdown_subsystems(struct node *n) {
 
 int
 skynet_start(struct skynet_config *config) {
+	skynet_malloc_thread_init();
+	double endless_break, shutdown_timeout;
+	if (config_seconds("endless_break", 0, &endless_break) ||
+		config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_S, &shutdown_timeout))
+		return 1;
 	install_signals();
 	if (config->daemon && daemon_init(config->daemon))
 		return 1;
 	N = node_new(config->thread);
+	N->endless_break_ms = (uint64_t)(endless_break * 1000);
+	N->shutdown_cs = (uint64_t)(shutdown_timeout * 100);
 	skynet_harbor_init(config->harbor);
 	skynet_server_init(config->harbor, config->profile, schedule);
 	mq_global_init();
 	skynet_module_init(config->module_path);
 	timer_init(timer_expired);
-	skynet_socket_init();
 
 	int status = 0;
-	uint32_t logger = skynet_context_new(config->logservice, config->logger);
-	if (logger == 0) {
+	uint32_t logger = 0;
+	if (skynet_socket_init()) {
+		/* Every socket call would find no socket server: refuse to boot. */
+		fprintf(stderr, "skynet: can't create the socket server (epoll or its command pipe: out of file descriptors?)\n");
+		status = 1;
+	} else {
+		logger = skynet_context_new(config->logservice, config->logger);
+		if (logger == 0)
+			status = 1; /* skynet_error has said why, on stderr */
+	}
+	if (status) {
 		status = 1; /* skynet_error has said why, on stderr */
 	} else {
 		N->logger = logger;
@@ -398,8 +548,10 @@ skynet_start(struct skynet_config *config) {
 			fprintf(stderr, "skynet: bootstrap \"%s\" failed (see the log above)\n", config->bootstrap);
 			status = 1;
 		} else {
-			run_threads(N);
-			if (skynet_server_aborting() == 2) {
+			int r = run_threads(N);
+			if (r > 0)
+				exit_abandoned(N, config);
+			if (r < 0 || skynet_server_aborting() == 2) {
 				fprintf(stderr, "skynet: the node stopped on an error (see the log)\n");
 				status = 1;
 			}
