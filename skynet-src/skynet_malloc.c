@@ -50,9 +50,9 @@ struct mem_thread {
 	struct mem_counter slot[MEM_SLOTS];
 };
 
-__thread uint32_t malloc_current_handle;
+__thread uint32_t malloc_current_handle __attribute__((tls_model("initial-exec")));
 
-static __thread struct mem_thread *self_counters;
+static __thread struct mem_thread *self_counters __attribute__((tls_model("initial-exec")));
 static struct mem_thread *_Atomic all_counters;
 static _Atomic int64_t slot_base[MEM_SLOTS];
 static _Atomic uint32_t slot_owner[MEM_SLOTS];
@@ -118,15 +118,22 @@ release_reserve(void) {
 	return 1;
 }
 
-static void *
-raw_alloc(void *old, size_t sz) {
+/* The slow path of an allocation that failed: old/zero as the first try. */
+static __attribute__((noinline, cold)) void *
+retry_alloc(void *old, size_t sz, int zero) {
 	for (;;) {
-		void *p = realloc(old, sz);
-		if (p)
-			return p;
 		if (!release_reserve())
 			oom(sz);
+		void *p = zero ? calloc(1, sz) : realloc(old, sz);
+		if (p)
+			return p;
 	}
+}
+
+static inline void *
+raw_malloc(size_t sz) {
+	void *p = malloc(sz);
+	return __builtin_expect(p != NULL, 1) ? p : retry_alloc(NULL, sz, 0);
 }
 
 static void *
@@ -149,7 +156,7 @@ void *
 skynet_malloc(size_t sz) {
 	if (sz > SIZE_MAX - sizeof(struct mem_header))
 		oom(sz);
-	return attach(raw_alloc(NULL, sz + sizeof(struct mem_header)), sz);
+	return attach(raw_malloc(sz + sizeof(struct mem_header)), sz);
 }
 
 void *
@@ -157,9 +164,11 @@ skynet_calloc(size_t nmemb, size_t size) {
 	if (size && nmemb > (SIZE_MAX - sizeof(struct mem_header)) / size)
 		oom(SIZE_MAX);
 	size_t sz = nmemb * size;
-	void *p = skynet_malloc(sz);
-	memset(p, 0, sz);
-	return p;
+	/* calloc, not malloc + memset: big blocks come zeroed from the kernel. */
+	void *p = calloc(1, sz + sizeof(struct mem_header));
+	if (p == NULL)
+		p = retry_alloc(NULL, sz + sizeof(struct mem_header), 1);
+	return attach(p, sz);
 }
 
 void *
@@ -169,7 +178,10 @@ skynet_realloc(void *ptr, size_t size) {
 	if (size > SIZE_MAX - sizeof(struct mem_header))
 		oom(size);
 	struct mem_header *h = detach(ptr);
-	return attach(raw_alloc(h, size + sizeof(struct mem_header)), size);
+	void *p = realloc(h, size + sizeof(struct mem_header));
+	if (p == NULL)
+		p = retry_alloc(h, size + sizeof(struct mem_header), 0);
+	return attach(p, size);
 }
 
 void

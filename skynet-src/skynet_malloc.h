@@ -14,7 +14,7 @@
 
 /* The service the calling thread works for (0: none); the server sets it
  * around each message and each service's init. */
-extern __thread uint32_t malloc_current_handle;
+extern __thread uint32_t malloc_current_handle __attribute__((tls_model("initial-exec")));
 
 void *skynet_malloc(size_t sz);
 void *skynet_calloc(size_t nmemb, size_t size);
