@@ -45,7 +45,7 @@ net_gate_load() {
 	else
 		notok "$name: 1000 connections through the gate" "loadclient exit $rc"
 		echo "$out" | tail -5 | sed 's/^/# /'
-		grep -v "LAUNCH\|may overload" "$TMP/$name.log" | tail -8 | sed 's/^/# node: /'
+		grep -v "LAUNCH\|May overload" "$TMP/$name.log" | tail -8 | sed 's/^/# node: /'
 	fi
 	echo "# $(echo "$out" | tail -1)"
 
