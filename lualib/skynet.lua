@@ -523,6 +523,21 @@ internal.resume = resume
 internal.answer_error = answer_error
 internal.send_trace = send_trace
 internal.yield_call = yield_call
+
+-- Config call_timeout (ms): every skynet.call gives up after that long (see
+-- skynet.call_timeout in skynet/ext_rare.lua). Unset, skynet.call is untouched.
+-- newservice/uniqueservice/queryservice wait for a service's start, which may
+-- rightly take longer: they use the unlimited call (internal.call).
+internal.call = skynet.call
+do
+	local ms = tonumber(c.command("GETENV", "call_timeout") or nil)
+	if ms and ms > 0 then
+		function skynet.call(addr, typename, ...)
+			return skynet.call_timeout(ms, addr, typename, ...)
+		end
+	end
+end
+
 function internal.running()
 	return running_thread
 end

@@ -134,7 +134,7 @@ return function(skynet, I)
 	end
 
 	function skynet.newservice(name, ...)
-		return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+		return I.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
 	end
 
 	function skynet.setenv(key, value)
@@ -214,16 +214,16 @@ return function(skynet, I)
 
 	function skynet.uniqueservice(global, ...)
 		if global == true then
-			return assert(skynet.call(".service", "lua", "GLAUNCH", ...))
+			return assert(I.call(".service", "lua", "GLAUNCH", ...))
 		end
-		return assert(skynet.call(".service", "lua", "LAUNCH", global, ...))
+		return assert(I.call(".service", "lua", "LAUNCH", global, ...))
 	end
 
 	function skynet.queryservice(global, ...)
 		if global == true then
-			return assert(skynet.call(".service", "lua", "GQUERY", ...))
+			return assert(I.call(".service", "lua", "GQUERY", ...))
 		end
-		return assert(skynet.call(".service", "lua", "QUERY", global, ...))
+		return assert(I.call(".service", "lua", "QUERY", global, ...))
 	end
 
 end

@@ -112,7 +112,12 @@ return function(skynet, I)
 		I.session_coroutine_address[co] = nil
 		I.session_coroutine_tracetag[co] = nil
 		I.watching_session[session] = nil
-		I.session_id_coroutine[session] = "BREAK"
+		-- every session it waits on (a call_timeout waits on two)
+		for k, v in pairs(I.session_id_coroutine) do
+			if v == co then
+				I.session_id_coroutine[k] = "BREAK"
+			end
+		end
 		for token, s in pairs(I.sleep_session) do
 			if s == session then
 				I.sleep_session[token] = nil
@@ -345,6 +350,46 @@ return function(skynet, I)
 
 	function skynet.running()
 		return I.running()
+	end
+
+	-- skynet.call with a limit in milliseconds: the caller waits on two
+	-- sessions, the call's and a timer's; whichever answers first wins and the
+	-- other is marked BREAK, so a late answer is dropped silently.
+	function skynet.call_timeout(ms, addr, typename, ...)
+		if type(ms) ~= "number" or ms <= 0 then
+			error("skynet.call_timeout: timeout must be a positive number of milliseconds, got " .. tostring(ms), 2)
+		end
+		local p = I.proto[typename]
+		if p == nil then
+			error("unknown protocol " .. tostring(typename), 2)
+		end
+		I.send_trace(addr)
+		local session = c.send(addr, p.id, nil, p.pack(...))
+		if session == nil then
+			error("call to invalid address " .. skynet.address(addr), 2)
+		end
+		local timer = c.intcommand("TIMEOUT", math.max(1, math.ceil(ms / 10)))
+		local co = I.running()
+		I.watching_session[session] = addr
+		I.session_id_coroutine[session] = co
+		I.session_id_coroutine[timer] = co
+		local succ, msg, sz, s = coroutine_yield "SUSPEND"
+		I.watching_session[session] = nil
+		if s == timer then
+			I.session_id_coroutine[session] = "BREAK"
+			error(string.format("call timeout: service %s did not answer in %s ms", skynet.address(addr), ms), 0)
+		end
+		I.session_id_coroutine[timer] = "BREAK"
+		if not succ then
+			local why = ""
+			if type(msg) == "userdata" and sz and sz > 0 then
+				why = ": " .. c.tostring(msg, sz)
+			elseif msg == "BREAK" then
+				why = ": interrupted"
+			end
+			error(string.format("call failed: service %s%s", skynet.address(addr), why), 0)
+		end
+		return p.unpack(msg, sz)
 	end
 
 	function skynet.request(obj)

@@ -3,6 +3,7 @@
 --   t_peer startfail       raises in its start function
 --   t_peer memlimit BYTES  limits its own memory before start
 --   t_peer idle            does nothing (spawn/memory tests)
+--   t_peer slowstart CS    sleeps CS centiseconds in its start function
 local skynet = require "skynet"
 
 local mode, arg = ...
@@ -98,6 +99,9 @@ function command.mem()
 end
 
 skynet.start(function()
+	if mode == "slowstart" then
+		skynet.sleep(tonumber(arg))
+	end
 	if mode == "startfail" then
 		error("start failed on purpose")
 	end
