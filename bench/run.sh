@@ -175,15 +175,19 @@ run_echo() {
 
 # run_harbor: bench_call_harbor between two harbor nodes on loopback: harbor
 # 1 (master, the callee) in the background, harbor 2 (the caller) measured.
+# The two processes share the cores: each node gets half of them as workers
+# (BENCH_HARBOR_THREAD), so idle workers of one node do not spin on the cores
+# the other node's socket thread and workers need.
 run_harbor() {
 	local name=call_harbor
 	[[ "$name" =~ $FILTER ]] || return 0
+	local HTHREAD=${BENCH_HARBOR_THREAD:-$(( THREAD / 2 > 0 ? THREAD / 2 : 1 ))}
 	local r
 	for r in $(seq 1 "$RUNS"); do
 		local mport=$((21000 + RANDOM % 10000)) cfg1 cfg2 pid i rc
 		cfg1=$(write_config "$name.$r.callee" bench_call_harbor "bench_harbor_role = callee" \
 			"master = 127.0.0.1:$mport" "standalone = 127.0.0.1:$mport" "address = 127.0.0.1:0")
-		sed -i 's/^harbor = .*/harbor = 1/' "$cfg1"
+		sed -i -e 's/^harbor = .*/harbor = 1/' -e "s/^thread = .*/thread = $HTHREAD/" "$cfg1"
 		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg1") >"$TMP/$name.$r.callee.out" 2>&1 &
 		pid=$!
 		for i in $(seq 1 100); do
@@ -191,7 +195,7 @@ run_harbor() {
 			sleep 0.1
 		done
 		cfg2=$(write_config "$name.$r" bench_call_harbor "master = 127.0.0.1:$mport" "address = 127.0.0.1:0")
-		sed -i 's/^harbor = .*/harbor = 2/' "$cfg2"
+		sed -i -e 's/^harbor = .*/harbor = 2/' -e "s/^thread = .*/thread = $HTHREAD/" "$cfg2"
 		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg2") >"$TMP/$name.$r.out" 2>&1
 		rc=$?
 		kill -TERM "$pid" 2>/dev/null

@@ -22,6 +22,8 @@
  * bounded by bytes (HARBOR_QUEUE_LIMIT). */
 #include "skynet.h"
 #include "skynet_harbor.h"
+#include "skynet_mq.h"
+#include "skynet_server.h"
 #include "skynet_socket.h"
 #include "harbor_frame.h"
 #include "harbor_table.h"
@@ -36,6 +38,7 @@
 #define HARBOR_QUEUE_LIMIT ((size_t)256 << 20)
 #define HANDSHAKE_TIMEOUT "500" /* centiseconds */
 #define NODE_MAX 256
+#define OUT_FLUSH ((size_t)64 << 10) /* a link's batch is written at this size */
 
 enum link_status { LINK_WAIT, LINK_HANDSHAKE, LINK_UP, LINK_DOWN };
 enum hs_step { HS_NONE, HS_C_HELLO, HS_C_PROOF, HS_A_PROOF };
@@ -49,6 +52,10 @@ struct link {
 	uint8_t peer_nonce[HARBOR_NONCE];
 	struct harbor_reader rd;
 	struct harbor_queue queue;
+	int dirty;              /* listed in harbor.dirty */
+	uint8_t *out;           /* frames batched for one write (see link_flush) */
+	size_t out_len;
+	size_t out_cap;
 };
 
 struct harbor {
@@ -58,6 +65,9 @@ struct harbor {
 	char *secret;           /* NULL: skynet's handshake, no proof */
 	size_t queued;          /* bytes in every queue */
 	struct link link[NODE_MAX];
+	int dirty[NODE_MAX];    /* links with batched output */
+	int ndirty;
+	struct message_queue *mq; /* our own queue: empty means the batch is over */
 	struct harbor_calls calls;
 	struct harbor_names names;
 };
@@ -146,6 +156,52 @@ link_write(struct harbor *h, struct link *l, const void *data, size_t sz) {
 	skynet_socket_send(h->ctx, l->fd, buf, (int)sz);
 }
 
+/* Frames for a link collect in its out buffer while more messages wait in
+ * our queue, and go out in one write when the queue is empty (harbor_cb) or
+ * the buffer is full: a burst of calls costs one syscall, not one each. */
+static void
+link_flush(struct harbor *h, struct link *l) {
+	if (l->out_len == 0)
+		return;
+	skynet_socket_send(h->ctx, l->fd, l->out, (int)l->out_len);
+	l->out = NULL;
+	l->out_len = l->out_cap = 0;
+}
+
+static void
+link_discard(struct link *l) {
+	skynet_free(l->out);
+	l->out = NULL;
+	l->out_len = l->out_cap = 0;
+}
+
+static uint8_t *
+link_reserve(struct harbor *h, int node, size_t n) {
+	struct link *l = &h->link[node];
+	if (!l->dirty) {
+		l->dirty = 1;
+		h->dirty[h->ndirty++] = node;
+	}
+	if (l->out_len + n > l->out_cap) {
+		size_t cap = l->out_cap ? l->out_cap * 2 : 4096;
+		while (cap < l->out_len + n)
+			cap *= 2;
+		l->out = skynet_realloc(l->out, cap);
+		l->out_cap = cap;
+	}
+	uint8_t *p = l->out + l->out_len;
+	l->out_len += n;
+	return p;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v) {
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 static void
 link_send(struct harbor *h, int node, struct harbor_msg *m) {
 	struct link *l = &h->link[node];
@@ -155,14 +211,40 @@ link_send(struct harbor *h, int node, struct harbor_msg *m) {
 		drop_msg(h, m, "message too large for a harbor link");
 		return;
 	}
-	size_t sz;
 	uint32_t dest = (uint32_t)m->type << 24 | (m->destination & 0xffffff);
-	uint8_t *frame = harbor_frame_pack(m->data, m->sz, m->source, dest, (uint32_t)m->session, &sz);
 	if (is_request(m->type, m->session))
 		harbor_calls_add(&h->calls, m->source, m->session, node);
+	if (m->sz >= OUT_FLUSH) {
+		/* A large message goes on its own, after what is batched. */
+		size_t sz;
+		uint8_t *frame = harbor_frame_pack(m->data, m->sz, m->source, dest, (uint32_t)m->session, &sz);
+		link_flush(h, l);
+		skynet_socket_send(h->ctx, l->fd, frame, (int)sz);
+	} else {
+		uint8_t *p = link_reserve(h, node, HARBOR_HEADER + m->sz + HARBOR_TRAILER);
+		put_be32(p, (uint32_t)(m->sz + HARBOR_TRAILER));
+		if (m->sz)
+			memcpy(p + HARBOR_HEADER, m->data, m->sz);
+		p += HARBOR_HEADER + m->sz;
+		put_be32(p, m->source);
+		put_be32(p + 4, dest);
+		put_be32(p + 8, (uint32_t)m->session);
+		if (l->out_len >= OUT_FLUSH)
+			link_flush(h, l);
+	}
 	skynet_free(m->data);
 	skynet_free(m);
-	skynet_socket_send(h->ctx, l->fd, frame, (int)sz);
+}
+
+static void
+flush_dirty(struct harbor *h) {
+	for (int i = 0; i < h->ndirty; i++) {
+		struct link *l = &h->link[h->dirty[i]];
+		l->dirty = 0;
+		if (l->status == LINK_UP)
+			link_flush(h, l);
+	}
+	h->ndirty = 0;
 }
 
 struct down_ctx {
@@ -181,13 +263,14 @@ fail_waiting_node(void *ud, uint32_t source, int session) {
 /* The link to node is gone (closed, refused, failed): everything waiting on
  * it fails, the slave hears of it. */
 static void
-link_down(struct harbor *h, int node, const char *reason) {
+link_cut(struct harbor *h, int node, const char *reason, int report) {
 	struct link *l = &h->link[node];
 	int was = l->status;
 	if (l->fd >= 0) {
 		skynet_socket_close(h->ctx, l->fd);
 		skynet_error(h->ctx, "harbor %d (fd=%d) is down: %s", node, l->fd, reason);
 	}
+	link_discard(l);
 	l->fd = -1;
 	l->status = LINK_DOWN;
 	l->step = HS_NONE;
@@ -200,8 +283,13 @@ link_down(struct harbor *h, int node, const char *reason) {
 		drop_msg(h, m, why);
 	struct down_ctx d = { h, node };
 	harbor_calls_drop_node(&h->calls, node, fail_waiting_node, &d);
-	if (was != LINK_DOWN)
+	if (was != LINK_DOWN && report)
 		to_slave(h, "D %d", node);
+}
+
+static void
+link_down(struct harbor *h, int node, const char *reason) {
+	link_cut(h, node, reason, 1);
 }
 
 static void
@@ -231,7 +319,7 @@ static void
 link_begin(struct harbor *h, int node, int fd, int accepted) {
 	struct link *l = &h->link[node];
 	if (l->fd >= 0 && l->fd != fd)
-		link_down(h, node, "replaced by a new link");
+		link_cut(h, node, "replaced by a new link", 0); /* the slave knows */
 	l->fd = fd;
 	l->status = LINK_HANDSHAKE;
 	harbor_reader_release(&l->rd);
@@ -546,20 +634,23 @@ harbor_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t 
 	case PTYPE_SOCKET:
 		if (sz >= sizeof(struct skynet_socket_message))
 			socket_event(h, msg, sz);
-		return 0;
+		break;
 	case PTYPE_SYSTEM:
 		if (sz == sizeof(struct remote_message))
 			remote_message(h, source, session, msg);
-		return 0;
+		break;
 	case PTYPE_HARBOR:
 		command(h, source, msg, sz);
-		return 0;
+		break;
 	case PTYPE_RESPONSE:
 		if (source == 0)
 			timer_expired(h, session);
-		return 0;
+		break;
+	default:
+		skynet_error(h->ctx, "harbor: unexpected message type %d from :%08x", type, source);
 	}
-	skynet_error(h->ctx, "harbor: unexpected message type %d from :%08x", type, source);
+	if (h->ndirty > 0 && mq_length(h->mq) == 0)
+		flush_dirty(h);
 	return 0;
 }
 
@@ -584,6 +675,7 @@ harbor_release(struct harbor *h) {
 		if (l->fd >= 0 && h->ctx)
 			skynet_socket_close(h->ctx, l->fd);
 		harbor_reader_release(&l->rd);
+		link_discard(l);
 		struct harbor_msg *m;
 		while ((m = dequeue(h, &l->queue)) != NULL)
 			drop_msg(h, m, "harbor service exited");
@@ -613,6 +705,7 @@ harbor_init(struct harbor *h, struct skynet_context *ctx, const char *args) {
 		h->secret = skynet_malloc(n);
 		memcpy(h->secret, secret, n);
 	}
+	h->mq = skynet_context_queue(ctx);
 	skynet_callback(ctx, h, harbor_cb);
 	skynet_harbor_start(ctx);
 	return 0;
