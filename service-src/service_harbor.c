@@ -41,7 +41,7 @@
 #define OUT_FLUSH ((size_t)64 << 10) /* a link's batch is written at this size */
 
 enum link_status { LINK_WAIT, LINK_HANDSHAKE, LINK_UP, LINK_DOWN };
-enum hs_step { HS_NONE, HS_C_HELLO, HS_C_PROOF, HS_A_PROOF };
+enum hs_step { HS_NONE, HS_C_START, HS_A_START, HS_C_HELLO, HS_C_PROOF, HS_A_PROOF };
 
 struct link {
 	int status;
@@ -315,6 +315,9 @@ random_bytes(uint8_t *p, size_t n) {
 	}
 }
 
+/* Takes the socket over; the greeting waits for the socket thread's OPEN
+ * (link_greet): until the start request is through, the peer's answer would
+ * still go to the slave that opened the socket. */
 static void
 link_begin(struct harbor *h, int node, int fd, int accepted) {
 	struct link *l = &h->link[node];
@@ -322,10 +325,19 @@ link_begin(struct harbor *h, int node, int fd, int accepted) {
 		link_cut(h, node, "replaced by a new link", 0); /* the slave knows */
 	l->fd = fd;
 	l->status = LINK_HANDSHAKE;
+	l->step = accepted ? HS_A_START : HS_C_START;
 	harbor_reader_release(&l->rd);
 	harbor_reader_init(&l->rd, HARBOR_FRAME_LIMIT);
 	skynet_socket_start(h->ctx, fd);
 	skynet_socket_nodelay(h->ctx, fd);
+	const char *s = skynet_command(h->ctx, "TIMEOUT", HANDSHAKE_TIMEOUT);
+	l->timer = s ? atoi(s) : 0;
+}
+
+static void
+link_greet(struct harbor *h, int node) {
+	struct link *l = &h->link[node];
+	int accepted = l->step == HS_A_START;
 	uint8_t hello[1 + HARBOR_NONCE];
 	hello[0] = (uint8_t)h->id;
 	if (h->secret) {
@@ -344,10 +356,7 @@ link_begin(struct harbor *h, int node, int fd, int accepted) {
 	} else {
 		link_write(h, l, hello, 1);
 		link_ready(h, node);
-		return;
 	}
-	const char *s = skynet_command(h->ctx, "TIMEOUT", HANDSHAKE_TIMEOUT);
-	l->timer = s ? atoi(s) : 0;
 }
 
 /* A raw handshake chunk arrived on node's link; returns -1 to end it. */
@@ -479,6 +488,10 @@ socket_event(struct harbor *h, const struct skynet_socket_message *m, size_t sz)
 		else
 			link_data(h, node, (const uint8_t *)m->buffer, (size_t)m->ud);
 		skynet_free(m->buffer);
+		break;
+	case SKYNET_SOCKET_TYPE_CONNECT: /* our start request went through */
+		if (node > 0 && (h->link[node].step == HS_C_START || h->link[node].step == HS_A_START))
+			link_greet(h, node);
 		break;
 	case SKYNET_SOCKET_TYPE_CLOSE:
 		if (node > 0)

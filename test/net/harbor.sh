@@ -173,5 +173,49 @@ net_harbor_secret() {
 	harbor_clean hs4
 }
 
+# A fake peer (test/net/harbor_peer.py) joins as harbor 9: a call in skynet's
+# frame layout is answered; malformed, oversized, truncated frames and a
+# forbidden message type close the link with a log line, the node goes on.
+net_harbor_frames() {
+	local name=net_harbor_frames mport mode out
+	selected "$name" || return 0
+	mport=$(free_port)
+	harbor_up hf1 "$(harbor_config hf1 t_harbor_node 1 "$mport" "standalone = 127.0.0.1:$mport")"
+	if ! harbor_ready hf1 1; then
+		notok "$name: master node up"
+		show_tail "$TMP/hf1.log" "$TMP/hf1.out"
+		harbor_down_all
+		return
+	fi
+	local runs=0 i
+	for mode in call malformed oversized truncated badtype call; do
+		out=$(timeout 30 python3 "$ROOT/test/net/harbor_peer.py" "127.0.0.1:$mport" 9 "$mode" 2>&1)
+		if [[ "$out" == ok* ]]; then ok "$name: $mode: ${out#ok }"; else
+			notok "$name: $mode" "$out"
+			show_tail "$TMP/hf1.log"
+		fi
+		# the master must see the fake go before it joins again
+		runs=$((runs + 1))
+		for ((i = 0; i < 100; i++)); do
+			[ "$(grep -c "slave 9 is down" "$TMP/hf1.log")" -ge $runs ] && break
+			sleep 0.05
+		done
+	done
+	local want
+	for want in "malformed frame from harbor 9" "oversized frame from harbor 9" \
+		"harbor 9 sent a message of type 6, refused"; do
+		if grep -q "$want" "$TMP/hf1.log"; then ok "$name: logged: $want"; else
+			notok "$name: logged: $want"
+		fi
+	done
+	if kill -0 "${HB_PID[hf1]}" 2>/dev/null; then ok "$name: the node is still up"; else
+		notok "$name: the node is still up"
+		show_tail "$TMP/hf1.out"
+	fi
+	harbor_down_all
+	harbor_clean hf1
+}
+
 net_harbor_nodes
 net_harbor_secret
+net_harbor_frames
