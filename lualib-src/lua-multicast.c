@@ -5,6 +5,7 @@
  * the package after its handler ran. The last close frees it.
  *
  *   pack(msg, sz | string) -> pkg, sz      (takes msg; ref count 0)
+ *   copy(msg, sz) -> pkg, sz               (copies msg: a message from another node)
  *   publish(pkg, channel, source, group) -> n   (group: handle -> true; the
  *       package is freed here if nobody got it)
  *   unpack(msg, sz) -> pkg, data, size     (the body of a delivered message)
@@ -75,6 +76,22 @@ lpack(lua_State *L) {
 	lua_pushlightuserdata(L, p);
 	lua_pushinteger(L, (lua_Integer)sz);
 	return 2;
+}
+
+static int
+lcopy(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
+	const void *msg = lua_touserdata(L, 1);
+	lua_Integer n = luaL_checkinteger(L, 2);
+	if (n < 0 || n > UINT32_MAX || (msg == NULL && n > 0))
+		return luaL_error(L, "multicast: bad message size %d", (int)n);
+	void *data = skynet_malloc(n ? (size_t)n : 1);
+	if (n)
+		memcpy(data, msg, (size_t)n);
+	lua_settop(L, 0);
+	lua_pushlightuserdata(L, data);
+	lua_pushinteger(L, n);
+	return lpack(L);
 }
 
 static struct skynet_context *
@@ -170,6 +187,7 @@ luaopen_skynet_multicast_core(lua_State *L) {
 	luaL_checkversion(L);
 	luaL_Reg l[] = {
 		{ "pack", lpack },
+		{ "copy", lcopy },
 		{ "publish", lpublish },
 		{ "unpack", lunpack },
 		{ "close", lclose },
