@@ -168,6 +168,26 @@ net_harbor_secret() {
 		notok "$name: a node without the secret is refused" "exit $rc"
 		show_tail "$TMP/hs1.log" "$TMP/hs6.log"
 	fi
+	# a fake peer with the secret: its HMACs match ours; a wrong link proof
+	# is refused
+	local mode out runs=0 i
+	for mode in call badproof call; do
+		out=$(timeout 30 python3 "$ROOT/test/net/harbor_peer.py" "127.0.0.1:$mport" 9 "$mode" "open sesame" 2>&1)
+		if [[ "$out" == ok* ]]; then ok "$name: fake peer $mode: ${out#ok }"; else
+			notok "$name: fake peer $mode" "$out"
+			show_tail "$TMP/hs1.log"
+		fi
+		runs=$((runs + 1))
+		for ((i = 0; i < 100; i++)); do
+			[ "$(grep -c "slave 9 is down" "$TMP/hs1.log")" -ge $runs ] && break
+			sleep 0.05
+		done
+	done
+	if grep -q "harbor 9 cannot prove harbor_secret, refused" "$TMP/hs1.log"; then
+		ok "$name: a wrong link proof is refused with a log line"
+	else
+		notok "$name: a wrong link proof is refused with a log line"
+	fi
 	harbor_down_all
 	harbor_clean hs1 "failed on purpose"
 	harbor_clean hs4

@@ -9,12 +9,15 @@ the real node dials, answers skynet's id-byte handshake, then does MODE:
   oversized  a frame header announcing 4 GiB
   truncated  half a frame, then close
   badtype    a PTYPE_SOCKET message (a peer must not send it)
+With SECRET (argv 4), both the master link and the harbor link prove it
+(HMAC-SHA1, as cmaster.lua and service_harbor.c do); the fake checks the
+node's proof. Mode badproof then answers the link with a wrong proof.
 Prints one result line: "ok MODE ..." or "fail MODE why"; for the bad frames
 "ok" means the node closed the link."""
-import socket, struct, sys
+import hashlib, hmac, os, socket, struct, sys
 
 def pack_str(s):
-    b = s.encode()
+    b = s.encode() if isinstance(s, str) else s
     assert len(b) < 32
     return bytes([4 | (len(b) << 3)]) + b
 
@@ -31,7 +34,12 @@ def unpack(b):
         t, c = b[i] & 7, b[i] >> 3
         i += 1
         if t == 4:
-            out.append(b[i:i + c].decode()); i += c
+            v = b[i:i + c]; i += c
+            try:
+                v = v.decode("ascii")
+            except UnicodeDecodeError:
+                pass
+            out.append(v)
         elif t == 2:
             if c == 0: out.append(0)
             elif c == 1: out.append(b[i]); i += 1
@@ -46,7 +54,7 @@ def unpack(b):
     return out
 
 def package(*args):
-    body = b"".join(pack_str(a) if isinstance(a, str) else pack_int(a) for a in args)
+    body = b"".join(pack_int(a) if isinstance(a, int) else pack_str(a) for a in args)
     return bytes([len(body)]) + body
 
 def read_exact(s, n):
@@ -76,16 +84,40 @@ def closed_by_peer(s):
     except OSError:
         return True
 
+def as_bytes(v):
+    return v.encode("latin-1") if isinstance(v, str) else v
+
+def master_proof(secret, role, challenge, response):
+    return hmac.new(secret, b"skynet-harbor-master" + role + challenge + response, hashlib.sha1).digest()
+
+def link_proof(secret, role, challenge, response, from_id, to_id):
+    msg = b"skynet-harbor" + role + bytes([from_id, to_id]) + challenge + response
+    return hmac.new(secret, msg, hashlib.sha1).digest()
+
 def main():
     master, hid, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    secret = sys.argv[4].encode() if len(sys.argv) > 4 else None
     host, port = master.rsplit(":", 1)
     lst = socket.socket()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", 0))
     lst.listen(4)
     m = socket.create_connection((host, int(port)), timeout=10)
-    m.sendall(package("H", hid, "127.0.0.1:%d" % lst.getsockname()[1]))
-    t = read_package(m)
+    address = "127.0.0.1:%d" % lst.getsockname()[1]
+    if secret:
+        mine = os.urandom(16)
+        m.sendall(package("H", hid, address, mine))
+        t = read_package(m)
+        if t[0] != "A":
+            print("fail %s master said %r" % (mode, t)); return
+        theirs = as_bytes(t[1])
+        m.sendall(package("P", master_proof(secret, b"s", theirs, mine)))
+        t = read_package(m)
+        if t[0] == "W" and as_bytes(t[2]) != master_proof(secret, b"m", mine, theirs):
+            print("fail %s the master's proof is wrong" % mode); return
+    else:
+        m.sendall(package("H", hid, address))
+        t = read_package(m)
     if t[0] != "W":
         print("fail %s master said %r" % (mode, t)); return
     m.sendall(package("Q", "NODE1"))
@@ -93,7 +125,20 @@ def main():
     link, _ = lst.accept()
     link.settimeout(10)
     peer = read_exact(link, 1)[0]
-    link.sendall(bytes([hid]))
+    if secret:
+        nonce = os.urandom(16)
+        link.sendall(bytes([hid]) + nonce)
+        reply = read_exact(link, 36)
+        theirs, proof = reply[:16], reply[16:]
+        if proof != link_proof(secret, b"c", nonce, theirs, peer, hid):
+            print("fail %s the node's link proof is wrong" % mode); return
+        if mode == "badproof":
+            link.sendall(b"\0" * 20)
+            print(("ok " if closed_by_peer(link) else "fail ") + mode + " link closed by the node")
+            return
+        link.sendall(link_proof(secret, b"a", theirs, nonce, hid, peer))
+    else:
+        link.sendall(bytes([hid]))
     handle = None
     while handle is None:
         t = read_package(m)
