@@ -68,9 +68,8 @@ local function service_launcher(name)
 	end
 end
 
-function command.LAUNCH(name, ...)
-	local key = service_key(name, ...)
-	local launch = service_launcher(name)
+-- Launches (once) the service keyed key with launch(...).
+local function launch_key(key, launch, ...)
 	local s = services[key]
 	if type(s) == "table" and s.querying and not s.launching then
 		-- Someone is already waiting in QUERY: launch and hand them the result.
@@ -89,13 +88,47 @@ function command.LAUNCH(name, ...)
 	return resolve(key, launch, ...)
 end
 
+function command.LAUNCH(name, ...)
+	return launch_key(service_key(name, ...), service_launcher(name), ...)
+end
+
 function command.QUERY(name, subname)
 	return resolve(service_key(name, subname))
 end
 
--- One node for now: global unique services are this node's unique services.
+-- On a single node, global unique services are this node's unique services.
+-- In harbor mode (as skynet) they live on the standalone node, whose
+-- service_mgr has the global name SERVICE, keyed "@name"; the other nodes
+-- ask it and remember the answer.
 command.GLAUNCH = command.LAUNCH
 command.GQUERY = command.QUERY
+
+local function harbor_mode()
+	return skynet.getenv "master" ~= nil and tonumber(skynet.getenv "harbor" or 0) ~= 0
+end
+
+local function register_global()
+	function command.GLAUNCH(name, ...)
+		return launch_key("@" .. service_key(name, ...), service_launcher(name), ...)
+	end
+	function command.GQUERY(name, subname)
+		return resolve("@" .. service_key(name, subname))
+	end
+	skynet.register "SERVICE"
+end
+
+local function register_remote()
+	local function ask(...)
+		return skynet.call("SERVICE", "lua", ...)
+	end
+	function command.GLAUNCH(name, ...)
+		return launch_key("@" .. service_key(name, ...), ask, "GLAUNCH", name, ...)
+	end
+	function command.GQUERY(name, subname)
+		-- The standalone node waits for the launch; so does this call.
+		return launch_key("@" .. service_key(name, subname), ask, "GQUERY", name, subname)
+	end
+end
 
 function command.LIST()
 	local list = {}
@@ -114,4 +147,11 @@ skynet.start(function()
 		skynet.retpack(f(...))
 	end)
 	skynet.register ".service"
+	if harbor_mode() then
+		if skynet.getenv "standalone" then
+			register_global()
+		else
+			register_remote()
+		end
+	end
 end)

@@ -104,6 +104,22 @@ T.case("queryname waits for a name registered later", function()
 	T.eq(got, svc, "handle")
 end)
 
+T.case("uniqueservice(true, ...) is one service for every node, on the master's", function()
+	local waiting
+	skynet.fork(function()
+		waiting = skynet.call(node(nodes[#nodes]), "lua", "unique", true)
+	end)
+	local u = skynet.uniqueservice(true, "t_harbor_node", "-")
+	T.eq(u >> 24, 1, "on the standalone node")
+	for _, id in ipairs(nodes) do
+		T.eq(skynet.call(node(id), "lua", "unique"), u, "from node " .. id)
+	end
+	T.eq(skynet.queryservice(true, "t_harbor_node"), u, "queryservice")
+	T.wait_until(function() return waiting end, 500, "a queryservice that waited")
+	T.eq(waiting, u, "the waiting queryservice")
+	T.ok(skynet.uniqueservice("t_harbor_node", "-") ~= u, "a local unique service is another one")
+end)
+
 T.case("harbor.connect/connectmaster return when up, link when down", function()
 	for _, id in ipairs(nodes) do
 		harbor.connect(id)

@@ -11,6 +11,8 @@
 --   callname name ...  calls global name `name` from here, returns its answer
 --   queryname name     harbor.queryname from here
 --   register name      skynet.register(name) for this service
+--   unique [query]     skynet.uniqueservice(true, "t_harbor_node", "-") (or
+--                      queryservice(true, ...)) from here
 local skynet = require "skynet"
 local harbor = require "skynet.harbor"
 require "skynet.manager"
@@ -36,6 +38,12 @@ function cmd.bump(i)
 end
 function cmd.callname(name, ...) return skynet.call(name, "lua", ...) end
 function cmd.queryname(name) return harbor.queryname(name) end
+function cmd.unique(query)
+	if query then
+		return skynet.queryservice(true, "t_harbor_node")
+	end
+	return skynet.uniqueservice(true, "t_harbor_node", "-")
+end
 function cmd.register(name)
 	skynet.register(name)
 	return true
