@@ -51,9 +51,12 @@ B.main(function()
 	local t0 = skynet.hpc()
 	seq(callee, n)
 	local dt = B.seconds(t0, skynet.hpc())
-	B.report("call_harbor", n / dt, "calls/s", { n = n, seconds = string.format("%.3f", dt) })
+	local thread = skynet.getenv "thread"
+	B.report("call_harbor", n / dt, "calls/s", { n = n, seconds = string.format("%.3f", dt), thread = thread })
 	t0 = skynet.hpc()
 	local done = par(callee, n, 16)
 	dt = B.seconds(t0, skynet.hpc())
-	B.report("call_harbor_par", done / dt, "calls/s", { n = done, callers = 16, seconds = string.format("%.3f", dt) })
+	B.report("call_harbor_par", done / dt, "calls/s", {
+		n = done, callers = 16, seconds = string.format("%.3f", dt), thread = thread,
+	})
 end)
