@@ -545,7 +545,8 @@ route(struct harbor *h, struct harbor_msg *m) {
 		enqueue(h, &l->queue, m, what);
 		return;
 	default:
-		skynet_error(h->ctx, "harbor: drop message to harbor %d (down) from :%08x to :%08x (session %d, %zu bytes)",
+		/* skynet's wording */
+		skynet_error(h->ctx, "Drop message to harbor %d from %x to %x (session = %d, msgsz = %zu)",
 			node, m->source, m->destination, m->session, m->sz);
 		snprintf(what, sizeof(what), "harbor %d is down", node);
 		drop_msg(h, m, what);

@@ -111,7 +111,7 @@ net_harbor_nodes() {
 	done
 	wait_pid "$drive" 5 >/dev/null
 	harbor_cases "$name" "$TMP/hb4.log"
-	if grep -q "drop message to harbor 3" "$TMP/hb4.log"; then
+	if grep -q "Drop message to harbor 3 from" "$TMP/hb4.log"; then
 		ok "$name: a send to the dead node is dropped with a log line"
 	else
 		notok "$name: a send to the dead node is dropped with a log line"
