@@ -5,8 +5,9 @@
 -- error and a caller can tell it from a protocol error.
 --
 -- Beyond skynet: sockethelper.unread(readfunc, bytes) gives bytes read too
--- far back to a read function made here (httpd keeps pipelined requests of a
--- keep-alive connection that way); other read functions return false.
+-- far back to a read function made here or by with_unread (httpd keeps
+-- pipelined requests of a keep-alive connection that way); for other read
+-- functions it returns false.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 
@@ -20,35 +21,27 @@ sockethelper.socket_error = socket_error
 -- read function -> its pushback state { pre = bytes given back }
 local pushback = setmetatable({}, { __mode = "k" })
 
--- readfunc(fd [, pre]) -> function([sz]): sz bytes, or (sz nil) whatever is
--- there; pre is data already read from fd, returned first.
-function sockethelper.readfunc(fd, pre)
-	local st = { pre = pre ~= "" and pre or nil }
-	local function read(sz)
+-- with_unread(read) -> a read function like read(sz) that also takes bytes
+-- back through sockethelper.unread (tlshelper wraps its reader this way).
+function sockethelper.with_unread(read)
+	local st = {}
+	local function f(sz)
 		local p = st.pre
-		if p then
-			if not sz or #p == sz then
-				st.pre = nil
-				return p
-			elseif #p > sz then
-				st.pre = p:sub(sz + 1)
-				return p:sub(1, sz)
-			end
+		if not p then
+			return read(sz)
+		end
+		if not sz or #p == sz then
 			st.pre = nil
-			local rest = readbytes(fd, sz - #p)
-			if not rest then
-				error(socket_error)
-			end
-			return p .. rest
+			return p
+		elseif #p > sz then
+			st.pre = p:sub(sz + 1)
+			return p:sub(1, sz)
 		end
-		local ret = readbytes(fd, sz)
-		if ret then
-			return ret
-		end
-		error(socket_error)
+		st.pre = nil
+		return p .. read(sz - #p)
 	end
-	pushback[read] = st
-	return read
+	pushback[f] = st
+	return f
 end
 
 function sockethelper.unread(read, bytes)
@@ -60,6 +53,22 @@ function sockethelper.unread(read, bytes)
 		st.pre = bytes .. (st.pre or "")
 	end
 	return true
+end
+
+-- readfunc(fd [, pre]) -> function([sz]): sz bytes, or (sz nil) whatever is
+-- there; pre is data already read from fd, returned first.
+function sockethelper.readfunc(fd, pre)
+	local f = sockethelper.with_unread(function(sz)
+		local ret = readbytes(fd, sz)
+		if ret then
+			return ret
+		end
+		error(socket_error)
+	end)
+	if pre then
+		sockethelper.unread(f, pre)
+	end
+	return f
 end
 
 sockethelper.readall = socket.readall

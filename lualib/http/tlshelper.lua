@@ -66,7 +66,7 @@ function tlshelper.readfunc(fd, tls_ctx)
 		end
 		return s
 	end
-	return function(sz)
+	return socket.with_unread(function(sz)
 		if not sz then
 			if buf ~= "" then
 				local s = buf
@@ -81,7 +81,7 @@ function tlshelper.readfunc(fd, tls_ctx)
 		local s = buf:sub(1, sz)
 		buf = buf:sub(sz + 1)
 		return s
-	end
+	end)
 end
 
 function tlshelper.writefunc(fd, tls_ctx)

@@ -236,6 +236,18 @@ def tls():
     r = c.getresponse()
     check(r.read() == b"first,second,third", "chunked over TLS")
     c.close()
+    # pipelined over TLS: three requests in one write
+    s = ctx.wrap_socket(socket.create_connection((HOST, PORT), timeout=5), server_hostname="localhost")
+    s.sendall(b"GET /echo?p=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo?p=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    s.close()
+    check(out.count(b" 200 OK") == 3 and b"x-query: p=2" in out, "pipelined over TLS: %r" % out[:200])
     # a plaintext client on the TLS port: refused, and the server lives on
     out = raw(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     check(b"hello" not in out, "plaintext served on the TLS port")
