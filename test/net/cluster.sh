@@ -1,0 +1,156 @@
+# test/net/cluster.sh (sourced by test/run.sh): skynet's cluster mode with
+# real nodes on loopback. Node a runs t_cluster_node, node b the testlib
+# driver t_cluster_drive: call/send/proxy/register/query/reload, multi-part
+# messages both ways, node a stopped while calls wait on it and started
+# again. Then a pair with cluster_secret, and a node with the wrong secret
+# refused.
+
+declare -A CL_PID
+cluster_up() { # cluster_up NAME CONFIG
+	(cd "$OUT" && exec "$OUT/skynet" "$2") >"$TMP/$1.out" 2>&1 &
+	CL_PID[$1]=$!
+}
+
+cluster_ready() { # cluster_ready NAME NODE
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q "cluster node $2 ready" "$TMP/$1.log" 2>/dev/null && return 0
+		kill -0 "${CL_PID[$1]}" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+cluster_stop() { # cluster_stop NAME
+	kill -TERM "${CL_PID[$1]}" 2>/dev/null
+	wait_pid "${CL_PID[$1]}" 10 >/dev/null
+	unset "CL_PID[$1]"
+}
+
+cluster_down_all() {
+	local n
+	for n in "${!CL_PID[@]}"; do
+		cluster_stop "$n"
+	done
+}
+
+# cluster_file NAME PORT_A PORT_B: the cluster table, in skynet's Lua format.
+cluster_file() {
+	printf 'a = "127.0.0.1:%s"\nb = "127.0.0.1:%s"\n__nowaiting = true\n' "$2" "$3" >"$TMP/$1"
+	echo "$TMP/$1"
+}
+
+cluster_cases() { # cluster_cases NAME LOG
+	local name=$1 log=$2 kind rest done=0
+	while IFS= read -r line; do
+		kind=${line%% *}
+		rest=${line#* }
+		case "$kind" in
+		ok) ok "$name: $rest" ;;
+		notok) notok "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		skip) skip "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		done) done=1 ;;
+		esac
+	done < <(awk -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
+	if [ $done -eq 0 ]; then
+		notok "$name" "the driver did not finish"
+		show_tail "$log"
+	fi
+}
+
+cluster_clean() { # cluster_clean NAME [ERE]
+	local errs
+	errs=$(log_errors "$TMP/$1.log" "${2:-}")
+	[ -n "$errs" ] && notok "$1: no unexpected error in the log" "$errs"
+	errs=$(sanitizer_errors "$TMP/$1.out")
+	[ -n "$errs" ] && notok "$1: sanitizer" "$errs"
+	return 0
+}
+
+net_cluster() {
+	local name=net_cluster ports pa pb file cfga
+	selected "$name" || return 0
+	ports=$(free_port 2)
+	pa=${ports% *}
+	pb=${ports#* }
+	file=$(cluster_file cl.nodes "$pa" "$pb")
+	cfga=$(write_config cla t_cluster_node "cluster = $file" "cluster_self = a")
+	cluster_up cla "$cfga"
+	if ! cluster_ready cla a; then
+		notok "$name: node a up"
+		show_tail "$TMP/cla.log" "$TMP/cla.out"
+		cluster_down_all
+		return
+	fi
+	cluster_up clb "$(write_config clb t_cluster_drive "cluster = $file" "cluster_self = b")"
+	local drive=${CL_PID[clb]} stopped=0 started=0 i
+	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$drive" 2>/dev/null || break
+		if [ $stopped -eq 0 ] && grep -q "CLUSTER_STOP a" "$TMP/clb.log" 2>/dev/null; then
+			cluster_stop cla
+			stopped=1
+		fi
+		if [ $started -eq 0 ] && grep -q "CLUSTER_START a" "$TMP/clb.log" 2>/dev/null; then
+			sed -i "s|^logger = .*|logger = $TMP/cla2.log|" "$cfga"
+			cluster_up cla2 "$cfga"
+			started=1
+		fi
+		sleep 0.05
+	done
+	wait_pid "$drive" 5 >/dev/null
+	unset "CL_PID[clb]"
+	cluster_cases "$name" "$TMP/clb.log"
+	cluster_down_all
+	cluster_clean cla "failed on purpose"
+	cluster_clean cla2
+	cluster_clean clb
+}
+
+net_cluster_secret() {
+	local name=net_cluster_secret ports pa pb file rc
+	selected "$name" || return 0
+	ports=$(free_port 2)
+	pa=${ports% *}
+	pb=${ports#* }
+	file=$(cluster_file cs.nodes "$pa" "$pb")
+	cluster_up csa "$(write_config csa t_cluster_node "cluster = $file" "cluster_self = a" \
+		"cluster_secret = open sesame")"
+	if ! cluster_ready csa a; then
+		notok "$name: node a up"
+		show_tail "$TMP/csa.log" "$TMP/csa.out"
+		cluster_down_all
+		return
+	fi
+	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csb t_cluster_drive "cluster = $file" \
+		"cluster_self = b" "cluster_secret = open sesame" "cluster_drive = secret")") >"$TMP/csb.out" 2>&1
+	cluster_cases "$name" "$TMP/csb.log"
+	if grep -q "open sesame" "$TMP"/cs*.log "$TMP"/cs*.out 2>/dev/null; then
+		notok "$name: the secret is not printed"
+	fi
+	# the wrong secret: node a refuses the link, the call fails
+	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csc t_cluster_drive "cluster = $file" \
+		"cluster_self = b" "cluster_secret = open barley" "cluster_drive = secret")") >"$TMP/csc.out" 2>&1
+	if grep -q "TEST not ok - call by cluster name" "$TMP/csc.log" &&
+		grep -q "cannot prove cluster_secret, refused" "$TMP/csa.log"; then
+		ok "$name: a node with the wrong secret is refused"
+	else
+		notok "$name: a node with the wrong secret is refused"
+		show_tail "$TMP/csa.log" "$TMP/csc.log"
+	fi
+	# without a secret: refused too
+	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csd t_cluster_drive "cluster = $file" \
+		"cluster_self = b" "cluster_drive = secret")") >"$TMP/csd.out" 2>&1
+	if grep -q "TEST not ok - call by cluster name" "$TMP/csd.log" &&
+		[ "$(grep -c "cannot prove cluster_secret, refused" "$TMP/csa.log")" -ge 2 ]; then
+		ok "$name: a node without the secret is refused"
+	else
+		notok "$name: a node without the secret is refused"
+		show_tail "$TMP/csa.log" "$TMP/csd.log"
+	fi
+	cluster_down_all
+	cluster_clean csa "failed on purpose"
+	cluster_clean csb
+}
+
+net_cluster
+net_cluster_secret
