@@ -209,6 +209,36 @@ run_harbor() {
 	done
 }
 
+# run_cluster: bench_call_cluster between two cluster nodes on loopback: the
+# callee node in the background, the caller measured.
+run_cluster() {
+	local name=call_cluster
+	[[ "$name" =~ $FILTER ]] || return 0
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local port=$((21000 + RANDOM % 10000)) nodes="$TMP/$name.$r.nodes" pid i rc
+		printf 'callee = "127.0.0.1:%s"\n__nowaiting = true\n' "$port" >"$nodes"
+		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$(write_config "$name.$r.callee" \
+			bench_call_cluster "bench_cluster_role = callee" "cluster = $nodes")") >"$TMP/$name.$r.callee.out" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "BENCH_READY" "$TMP/$name.$r.callee.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$(write_config "$name.$r" bench_call_cluster \
+			"cluster = $nodes")") >"$TMP/$name.$r.out" 2>&1
+		rc=$?
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		collect "$TMP/$name.$r.log" "$name" "$r" || true
+		[ $rc -eq 0 ] || FAILURES+=("$name run $r: exit status $rc")
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
+		sanitizer_check "$TMP/$name.$r.callee.out" "$name run $r (callee)"
+		echo "# $name run $r: $(grep -o 'BENCH [a-z_0-9]* [^ ]* [^ ]*' "$TMP/$name.$r.log" 2>/dev/null |
+			cut -d' ' -f2-4 | tr '\n' ';')"
+	done
+}
+
 # Clients of the served benchmarks: each takes the port, prints the figure
 # (empty on failure) and leaves its full output in $TMP/$name.$r.client.
 client_http() { # 50 keep-alive connections for 5 s (wrk, one thread)
@@ -280,6 +310,8 @@ target() {
 	echo_1k) echo ">= 95000" ;;
 	call_harbor) echo ">= 45300" ;;     # 3x skynet's 15.1 k/s here
 	call_harbor_par) echo ">= 101100" ;; # 3x skynet's 33.7 k/s here
+	call_cluster) echo ">= 22800" ;;     # 3x skynet's 7.6 k/s here
+	call_cluster_par) echo ">= 44400" ;; # 3x skynet's 14.8 k/s here
 	esac
 }
 
@@ -334,6 +366,7 @@ run_lua hop
 run_lua sproto
 run_lua multicast
 run_harbor
+run_cluster
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
 run_served http req/s wrk

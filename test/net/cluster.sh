@@ -152,5 +152,42 @@ net_cluster_secret() {
 	cluster_clean csb
 }
 
+# The two-node example of examples/ (config.c1, config.c2), on test ports.
+net_cluster_example() {
+	local name=net_cluster_example ports pa pb n
+	selected "$name" || return 0
+	ports=$(free_port 2)
+	pa=${ports% *}
+	pb=${ports#* }
+	sed -e "s/:2528/:$pa/" -e "s/:2529/:$pb/" "$ROOT/examples/clustername.lua" >"$TMP/ex.nodes"
+	for n in 1 2; do
+		sed -e "s|\./examples/clustername.lua|$TMP/ex.nodes|" -e "s|\./|$ROOT/|g" \
+			-e "s|^cpath = .*|cpath = $OUT/cservice/?.so|" "$ROOT/examples/config.c$n" >"$TMP/ex$n.conf"
+		printf 'lua_cpath = %s/luaclib/?.so;%s/?.so\nlogger = %s/ex%s.log\n' "$OUT" "$CMOD" "$TMP" "$n" >>"$TMP/ex$n.conf"
+	done
+	cluster_up ex1 "$TMP/ex1.conf"
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q "node db is up" "$TMP/ex1.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	cluster_up ex2 "$TMP/ex2.conf"
+	for ((i = 0; i < 200; i++)); do
+		grep -q "cluster example: done" "$TMP/ex2.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	if grep -q "GET a = foobar" "$TMP/ex2.log" && grep -q "proxy GET c = through a proxy" "$TMP/ex2.log" &&
+		grep -q "GET d = sent" "$TMP/ex2.log"; then
+		ok "$name: node game calls node db (by name, local name, proxy, send)"
+	else
+		notok "$name: node game calls node db"
+		show_tail "$TMP/ex1.log" "$TMP/ex2.log" "$TMP/ex2.out"
+	fi
+	cluster_down_all
+	cluster_clean ex1
+	cluster_clean ex2
+}
+
 net_cluster
 net_cluster_secret
+net_cluster_example
