@@ -136,12 +136,15 @@ local function read_frame(read, mode, limit)
 	if limit and len > limit then
 		fail(1009, "frame too large")
 	end
-	local key = masked and read(4)
-	local payload = len > 0 and read(len) or ""
-	if key and len > 0 then
-		payload = crypt.xor_str(payload, key)
+	if not masked then
+		return fin, op, len > 0 and read(len) or ""
 	end
-	return fin, op, payload
+	-- the key and the payload in one read
+	local data = read(4 + len)
+	if len == 0 then
+		return fin, op, ""
+	end
+	return fin, op, crypt.xor_str(data:sub(5), data:sub(1, 4))
 end
 M._read_frame = read_frame   -- for the fuzz test
 
