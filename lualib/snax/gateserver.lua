@@ -131,7 +131,8 @@ function gateserver.start(handler)
 		conf.address, conf.port = listen_wait.address, listen_wait.port
 		listen_wait = nil
 		driver.start(listen_id)
-		skynet.error(string.format("gate listening on %s:%d (maxclient %d)", conf.address, conf.port, maxclient))
+		-- skynet's wording, with the bound port (port 0 picks one)
+		skynet.error(string.format("Listen on %s:%d", conf.address, conf.port))
 		if handler.open then
 			return handler.open(source, conf)
 		end

@@ -83,13 +83,17 @@ T.case("node default write limit (socket_write_limit = 3M)", function()
 		end
 	end)
 	local before = log_count("write buffer overflow:")
+	local rss0 = rss_kb()
 	local sent, refused = write_until_refused(server)
+	local grown = rss_kb() - rss0
 	T.ok(refused, "write refused past the limit")
 	-- the limit, plus what the kernel buffers on loopback and what the reading
 	-- side (this service too) took in before it paused
 	T.ok(sent >= 2 * 1024 * 1024 and sent <= 3 * 1024 * 1024 + 24 * 1024 * 1024,
 		"accepted about the limit plus what the kernel holds: " .. sent)
-	skynet.error(string.format("sent %d bytes before the refusal, %d warning(s)", sent, warned))
+	skynet.error(string.format("sent %d bytes before the refusal, %d warning(s), RSS +%d KiB", sent, warned, grown))
+	-- without the limit all 100 MiB of attempts would be queued in this process
+	T.ok(grown < 40 * 1024, "RSS bounded: +" .. grown .. " KiB")
 	for _ = 1, 200 do
 		if socket.disconnected(server) ~= false then
 			break
