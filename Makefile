@@ -33,7 +33,7 @@ SHARED := -shared $(SAN)
 CORE_SRC := $(wildcard skynet-src/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 # Unit tests link only the layers below the server: the data structures.
-UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_mq skynet_handle skynet_timer skynet_env skynet_config skynet_config_ini skynet_config_lua socket_buffer socket_command socket_io socket_guard socket_server socket_request)
+UNIT_DEPS := $(patsubst %,$(BUILD)/skynet-src/%.o,skynet_malloc skynet_metrics skynet_mq skynet_handle skynet_timer skynet_env skynet_config skynet_config_ini skynet_config_lua socket_buffer socket_command socket_io socket_guard socket_server socket_request)
 EXTRA_UNIT_OBJ += $(BUILD)/lualib-src/lua-seri.o
 # The harbor link's frame reader, tables and HMAC (test_harbor).
 EXTRA_UNIT_OBJ += $(patsubst %,$(BUILD)/%.o,service-src/harbor_frame service-src/harbor_table lualib-src/crypt_sha1)

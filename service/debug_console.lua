@@ -7,7 +7,9 @@
 -- printed one key per line ("key<TAB>value", keys sorted), a nested table as
 -- "k:v<TAB>k:v". A connection whose first line is an HTTP request
 -- ("GET /cmd/arg1/arg2 HTTP/1.1", or POST with the command line as body) gets
--- the same text answer and is closed, as skynet's console does.
+-- the same text answer and is closed, as skynet's console does. Beyond
+-- skynet: GET / (a dashboard), GET /metrics (Prometheus), GET /api/stat and
+-- POST /api/cmd answer proper HTTP responses (skynet/console_web.lua).
 -- Commands: COMMAND.name(args...) for plain ones, COMMANDX.name(words) for
 -- those that need the raw line or the connection (words[1] is the whole line,
 -- words.fd the socket, nil over HTTP, words.print the output). A command
@@ -18,6 +20,7 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 
 local HTTP_LIMIT = 8192 -- bytes of request head (and body) we read at most
+local WELCOME_DELAY = 30 -- centiseconds of silence before the welcome line
 
 local function parse_args(...)
 	local n = select("#", ...)
@@ -555,24 +558,52 @@ local function read_head(fd)
 	end
 end
 
--- The command line carried by an HTTP request: the path of a GET (slashes
--- become spaces), the body of a POST. nil if the request can't be read.
-local function http_cmdline(fd, method, request_line)
+-- The web side (dashboard, /metrics, /api/...) lives in skynet/console_web.lua,
+-- loaded on its first request.
+-- (POST / keeps carrying a command line in its body.)
+local function web_path(method, path)
+	if path == "/" or path == "/index.html" then
+		return method == "GET"
+	end
+	return path == "/metrics" or path:sub(1, 5) == "/api/"
+end
+
+-- An HTTP request: a web path goes to skynet/console_web.lua; otherwise it
+-- carries one command line, the path of a GET (slashes become spaces) or the
+-- body of a POST, answered as plain text (skynet's way). before() runs just
+-- before a plain-text answer (the welcome line). Quietly gives up on a
+-- request it can't read.
+local function http_request(fd, method, request_line, print, before)
 	local target = request_line:match("^%u+%s+(%S+)")
 	local head = read_head(fd)
 	if head == nil or target == nil then
-		return nil
+		return before()
 	end
+	local body
 	if method == "POST" then
 		local len = tonumber(head["content-length"] or "")
 		if len == nil or len > HTTP_LIMIT then
-			return nil
+			return before()
 		end
-		local body = socket.read(fd, len)
-		return body or nil
+		body = socket.read(fd, len)
+		if not body then
+			return before()
+		end
 	end
-	target = target:gsub("^https?://[^/]*", ""):gsub("[?#].*$", "")
-	return unescape(target:sub(2):gsub("/", " "))
+	target = target:gsub("^https?://[^/]*", "")
+	local path, query = target:match("^([^?#]*)%??([^#]*)")
+	if web_path(method, path) then
+		local run = function(line, p)
+			docmd(line, p)
+		end
+		return require("skynet.console_web").serve(fd, method, path, query, head, body, run)
+	end
+	before()
+	if method == "POST" then
+		docmd(body, print)
+	else
+		docmd(unescape((path:sub(2):gsub("/", " "))), print) -- no fd: `debug` needs a console
+	end
 end
 
 ----------------------------------------------------------------------------
@@ -587,7 +618,21 @@ local function session(fd, addr)
 		end
 		socket.write(fd, table.concat(parts, "\t") .. "\n")
 	end
-	print("Welcome to skynet console")
+	-- The welcome line waits for the first line (or WELCOME_DELAY of
+	-- silence): a browser's request must be answered by a status line.
+	local welcomed, closed, seen = false, false, false
+	local function welcome()
+		if not welcomed and not closed then
+			welcomed = true
+			print("Welcome to skynet console")
+		end
+	end
+	skynet.timeout(WELCOME_DELAY, function()
+		skynet.sleep(0) -- data already queued reaches readline first
+		if not seen then
+			welcome()
+		end
+	end)
 	skynet.error(addr, "connected")
 	local ok, err = pcall(function()
 		while true do
@@ -595,15 +640,14 @@ local function session(fd, addr)
 			if not line then
 				break
 			end
+			seen = true
 			line = line:gsub("\r$", "")
 			local method = line:match("^(%u+) ")
 			if method == "GET" or method == "POST" then
-				local cmdline = http_cmdline(fd, method, line)
-				if cmdline then
-					docmd(cmdline, print) -- no fd: `debug` needs a console
-				end
+				http_request(fd, method, line, print, welcome)
 				break
 			end
+			welcome()
 			if line:find("%S") then
 				docmd(line, print, fd)
 			end
@@ -612,6 +656,7 @@ local function session(fd, addr)
 	if not ok then
 		skynet.error(addr, err)
 	end
+	closed = true -- before close: the fd may be reused by the next connection
 	skynet.error(addr, "disconnected")
 	socket.close(fd)
 end

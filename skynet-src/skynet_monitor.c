@@ -7,6 +7,7 @@
  * broken (snlua's signal 0) only on request (SIGNAL), or after the configured
  * endless_break, or when the node shuts down. */
 #include "skynet.h"
+#include "skynet_metrics.h"
 #include "skynet_monitor.h"
 #include "skynet_server.h"
 
@@ -66,6 +67,7 @@ skynet_monitor_check(struct skynet_monitor *m, uint64_t now_ms, uint64_t break_m
 		uint32_t source = atomic_load_explicit(&m->source, memory_order_relaxed);
 		m->reported = now_ms;
 		skynet_context_endless(destination);
+		skynet_metrics_endless();
 		skynet_error(NULL, "error: A message from [ :%08x ] to [ :%08x ] maybe in an endless loop (version = %d)",
 			source, destination, version);
 	}

@@ -10,6 +10,7 @@
 #include "skynet_handle.h"
 #include "skynet_harbor.h"
 #include "skynet_log.h"
+#include "skynet_metrics.h"
 #include "skynet_module.h"
 #include "skynet_monitor.h"
 #include "skynet_mq.h"
@@ -67,6 +68,7 @@ delete_context(struct skynet_context *ctx) {
 	if (f)
 		fclose(f);
 	skynet_module_instance_release(ctx->mod, ctx->instance);
+	skynet_metrics_retire(ctx->cpu_cost, ctx->message_count);
 	mq_mark_release(ctx->queue);
 	skynet_free(ctx);
 	ATOM_FDEC(&S.total);
@@ -379,8 +381,10 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 			if (i == 0 && weight >= 0)
 				n = mq_length(q) >> weight;
 			int overload = mq_overload(q);
-			if (overload)
+			if (overload) {
+				skynet_metrics_overload();
 				skynet_error(ctx, "error: May overload, message queue length = %d", overload);
+			}
 			skynet_monitor_trigger(sm, msg.source, handle);
 			if (ctx->cb == NULL)
 				skynet_free(msg.data);

@@ -17,6 +17,7 @@
 #include "skynet_timer.h"
 #include "skynet.h"
 #include "skynet_malloc.h"
+#include "skynet_metrics.h"
 #include "spinlock.h"
 
 #include <stdatomic.h>
@@ -261,6 +262,7 @@ timer_update(void) {
 	uint64_t ticks = (now - T->last_ns) / NS_PER_TICK;
 	if (ticks == 0)
 		return;
+	skynet_metrics_timer(now - T->last_ns - NS_PER_TICK);
 	/* Advance the reference by whole ticks only: the remainder carries over,
 	 * so rounding never accumulates into drift. */
 	T->last_ns += ticks * NS_PER_TICK;
