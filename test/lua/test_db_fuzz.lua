@@ -1,11 +1,16 @@
 -- test_db_fuzz: the redis (RESP) and MySQL reply parsers of skynet.db.redis
 -- and skynet.db.mysql fed mutated server bytes by fake servers in this
 -- service (loopback, port 0): every reply must end in a value or an error
--- raised to the caller, never a crash, a hang or a desynchronised link.
+-- raised to the caller, never a crash, a hang or a desynchronised link. The
+-- fake MySQL server also checks caching_sha2_password's fast path and an
+-- auth switch (MariaDB, the real server of t_db_mysql, has no such plugin).
 -- timeout: 90
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local redis = require "skynet.db.redis"
+local mysql = require "skynet.db.mysql"
+local sha256 = require "skynet.db.mysql.sha256"
+local crypt = require "skynet.crypt"
 local T = require "testlib"
 
 local rnd = 20261201
@@ -76,6 +81,158 @@ T.case("RESP: 600 mutated replies end in a value or an error", function()
 	end
 	T.ok(errors > 100, "mutations rejected: " .. errors)
 	T.ok(values + errors == 600, "every request answered")
+	socket.close(lid)
+end)
+
+local function hexs(s)
+	return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+T.case("SHA-256 FIPS 180-4 vectors", function()
+	T.eq(hexs(sha256 "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+	T.eq(hexs(sha256 ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+	T.eq(hexs(sha256 "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+	T.eq(hexs(sha256(string.rep("a", 1000000))), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+end)
+
+---------------------------------------------------------------------------
+-- A fake MySQL server
+
+local function xor(a, b)
+	return (a:gsub("()(.)", function(i, c) return string.char(c:byte() ~ b:byte(i)) end))
+end
+
+local function sha2_scramble(pw, nonce)
+	local p1 = sha256(pw)
+	return xor(p1, sha256(sha256(p1) .. nonce))
+end
+
+local function native_scramble(pw, nonce)
+	local s1 = crypt.sha1(pw)
+	return xor(crypt.sha1(nonce .. crypt.sha1(s1)), s1)
+end
+
+local function pkt(seq, payload)
+	return string.pack("<I3B", #payload, seq) .. payload
+end
+
+local function read_pkt(id)
+	local h = socket.read(id, 4)
+	if not h then return nil end
+	local len, seq = string.unpack("<I3B", h)
+	return len > 0 and socket.read(id, len) or "", seq
+end
+
+local NONCE = "abcdefgh" .. "ijklmnopqrst"
+
+local function handshake(plugin)
+	return "\10" .. "8.0.99-fake\0" .. string.pack("<I4", 7) .. NONCE:sub(1, 8) .. "\0"
+		.. string.pack("<I2BI2I2B", 0xffff, 45, 2, 0x00ff | 0x0008 | 0x0020, 21) .. string.rep("\0", 10)
+		.. NONCE:sub(9) .. "\0" .. plugin .. "\0"
+end
+
+local OK = "\0\0\0\2\0\0\0"
+
+-- mode: "sha2" (fast path), "full" (asks for full auth), "switch" (native
+-- first, then switches to caching_sha2); then answers each command with
+-- reply() -> bytes [, close after them] (nil: close).
+local function mysql_server(mode, reply)
+	return fake_server(function(id)
+		socket.write(id, pkt(0, handshake(mode == "switch" and "mysql_native_password" or "caching_sha2_password")))
+		local resp = read_pkt(id)
+		local user, pos = string.unpack("z", resp, 33)
+		local tlen = resp:byte(pos)
+		local token = resp:sub(pos + 1, pos + tlen)
+		local seq = 2
+		if mode == "switch" then
+			if token ~= native_scramble("pw", NONCE) then return end
+			local nonce2 = "ZYXWVUTSRQPONMLKJIHG"
+			socket.write(id, pkt(2, "\254caching_sha2_password\0" .. nonce2 .. "\0"))
+			token = read_pkt(id)
+			if token ~= sha2_scramble("pw", nonce2) then
+				socket.write(id, pkt(4, "\255\21\4#28000bad switch token"))
+				return
+			end
+			seq = 4
+		elseif token ~= sha2_scramble("pw", NONCE) or user ~= "u" then
+			socket.write(id, pkt(2, "\255\21\4#28000Access denied"))
+			return
+		end
+		if mode == "full" then
+			socket.write(id, pkt(seq, "\1\4"))
+			return
+		end
+		socket.write(id, pkt(seq, "\1\3") .. pkt(seq + 1, OK))
+		while true do
+			local cmd = read_pkt(id)
+			if not cmd then return end
+			local r, last = reply(cmd)
+			if not r then return end
+			socket.write(id, r)
+			if last then return end
+		end
+	end)
+end
+
+local function lenstr(s)
+	return string.char(#s) .. s
+end
+
+local function coldef(name, typ)
+	return lenstr "def" .. lenstr "db" .. lenstr "t" .. lenstr "t" .. lenstr(name) .. lenstr(name)
+		.. "\12" .. string.pack("<I2I4BI2B", 45, 64, typ, 0, 0) .. "\0\0"
+end
+
+local EOF = "\254\0\0\2\0"
+local RESULT = pkt(1, "\2") .. pkt(2, coldef("id", 3)) .. pkt(3, coldef("name", 253)) .. pkt(4, EOF)
+	.. pkt(5, lenstr "1" .. lenstr "alice") .. pkt(6, lenstr "2" .. "\251") .. pkt(7, EOF)
+
+local function myconf(p, pw)
+	return { host = "127.0.0.1", port = p, user = "u", password = pw or "pw", database = "d" }
+end
+
+T.case("caching_sha2_password fast path, auth switch, full auth refused", function()
+	local lid, port = mysql_server("sha2", function() return RESULT end)
+	local db = mysql.connect(myconf(port))
+	T.eq(db:server_ver(), "8.0.99-fake")
+	local rows = db:query "select"
+	T.eq(rows[1].id, 1)
+	T.eq(rows[1].name, "alice")
+	T.eq(rows[2].name, nil)
+	db:disconnect()
+	local err = T.raises("failed", mysql.connect, myconf(port, "wrong"))
+	T.ok(err:find("errno:1045", 1, true) and err:find("sqlstate:28000", 1, true), err)
+	socket.close(lid)
+	lid, port = mysql_server("switch", function() return RESULT end)
+	db = mysql.connect(myconf(port))
+	T.eq(db:query("select")[1].name, "alice", "after an auth switch to caching_sha2_password")
+	db:disconnect()
+	socket.close(lid)
+	lid, port = mysql_server("full")
+	err = T.raises("full authentication", mysql.connect, myconf(port))
+	T.ok(err:find "RSA", err)
+	socket.close(lid)
+end)
+
+T.case("MySQL: 400 mutated result sets end in a value or an error", function()
+	local answer
+	local lid, port = mysql_server("sha2", function()
+		local a = answer
+		answer = nil
+		-- one answer per connection: a truncated one then ends in a close
+		return a, true
+	end)
+	local db = mysql.connect(myconf(port))
+	local values, errors = 0, 0
+	for _ = 1, 400 do
+		answer = mutate(RESULT)
+		local ok, r = pcall(db.query, db, "select")
+		if ok and type(r) == "table" then values = values + 1 else errors = errors + 1 end
+	end
+	T.ok(errors > 50, "mutations rejected: " .. errors)
+	T.ok(values > 0, "some mutations still parse: " .. values)
+	db:disconnect()
 	socket.close(lid)
 end)
 
