@@ -8,6 +8,8 @@
 --   listen(host|name, port, maxclient) -> bound host, port
 --   reload(config|nil), register(name, addr), unregister(name), proxy(node, addr)
 --   names() -> the register table (for agents), nodes() -> the address table
+-- With cluster_etcd it starts clusteretcd, which registers this node (name
+-- from cluster.open(name) or cluster_nodename) and reloads the table.
 local skynet = require "skynet"
 require "skynet.manager"
 local socket = require "skynet.socket"
@@ -23,6 +25,7 @@ local proxies = {}       -- "node\0addr" -> proxy handle
 local agents = {}        -- fd -> agent handle
 local nodename = skynet.getenv "cluster_nodename" or string.format("%08x", skynet.self())
 local listen_id
+local etcd               -- clusteretcd, with cluster_etcd set
 
 local command = {}
 
@@ -209,8 +212,17 @@ function command.listen(host, port, maxclient)
 	local id, ip, bound = socket.listen(host, port)
 	listen_id = id
 	socket.start(id, accept)
-	skynet.error(string.format("cluster listen %s:%d", ip or host, bound or port))
-	skynet.ret(skynet.pack(ip or host, bound or port))
+	ip, bound = ip or host, bound or port
+	skynet.error(string.format("cluster listen %s:%d", ip, bound))
+	if etcd then
+		-- advertise where the others reach us (a wildcard listen: loopback
+		-- unless cluster_advertise names the host)
+		local adv = skynet.getenv "cluster_advertise" or ((ip == "0.0.0.0" or ip == "::") and "127.0.0.1" or ip)
+		local address = adv .. ":" .. bound
+		node_address[nodename] = address
+		skynet.call(etcd, "lua", "register", nodename, address)
+	end
+	skynet.ret(skynet.pack(ip, bound))
 end
 
 local function push_names()
@@ -274,6 +286,9 @@ end
 
 skynet.start(function()
 	load_config()
+	if (skynet.getenv "cluster_etcd" or "") ~= "" then
+		etcd = skynet.newservice("clusteretcd", skynet.self())
+	end
 	skynet.dispatch("lua", function(_, _, cmd, ...)
 		local f = command[cmd]
 		if not f then

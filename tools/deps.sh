@@ -3,7 +3,7 @@
 # As root it installs what is missing (apt-get update first); otherwise it prints
 # the exact command to run and fails, so `make` stops with a clear message.
 set -u
-packages="gcc make pkg-config liblua5.4-dev lua5.4 libjemalloc-dev lua-cjson lua-cjson-dev libinih-dev lua-lpeg valgrind python3 python3-websockets libssl-dev openssl wrk redis-server redis-tools mariadb-server python3-prometheus-client chromium logrotate"
+packages="gcc make pkg-config liblua5.4-dev lua5.4 libjemalloc-dev lua-cjson lua-cjson-dev libinih-dev lua-lpeg valgrind python3 python3-websockets libssl-dev openssl wrk redis-server redis-tools mariadb-server python3-prometheus-client chromium logrotate etcd-server curl"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

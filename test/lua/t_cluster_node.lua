@@ -1,7 +1,8 @@
 -- t_cluster_node: the start service of the peer node in test/net/cluster.sh.
 -- Opens the cluster port of node `cluster_self` (from the cluster file),
 -- registers itself as cluster name "sdb" and local name ".echo", then logs
--- "cluster node NAME ready". Serves:
+-- "cluster node NAME ready" (with cluster_etcd: listens on a free port,
+-- named by cluster_nodename, and registered in etcd). Serves:
 --   echo ...        the arguments back         size s     #s
 --   big n           a string of n bytes        fail       raises
 --   bump i (send)   counts sends, checks order count      bumps, in order
@@ -46,6 +47,10 @@ skynet.start(function()
 	end)
 	skynet.name(".echo", skynet.self())
 	cluster.register("sdb")
-	cluster.open(me)
+	if skynet.getenv "cluster_etcd" then
+		cluster.open(0) -- clusteretcd tells the others where
+	else
+		cluster.open(me)
+	end
 	skynet.error("cluster node " .. me .. " ready")
 end)
