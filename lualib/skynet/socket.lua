@@ -158,7 +158,11 @@ report[4] = function(id, newid, text)
 	end
 	local ok, err = pcall(s.accept, newid, text)
 	if not ok then
+		-- nobody will start it: close it rather than leave it half-open
 		skynet.error(string.format("socket %d: accept callback failed: %s", id, tostring(err)))
+		if sockets[newid] == nil then
+			driver.close(newid)
+		end
 	end
 end
 

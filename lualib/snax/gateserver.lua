@@ -197,7 +197,12 @@ function gateserver.start(handler)
 			if idle_timeout then
 				last_active[fd] = skynet.now()
 			end
-			handler.connect(fd, addr)
+			local ok, err = pcall(handler.connect, fd, addr)
+			if not ok then
+				-- a client nobody took: closed, never left half-open
+				skynet.error(string.format("gate: connect handler failed for %s: %s", addr, tostring(err)))
+				gateserver.closeclient(fd)
+			end
 			return
 		end
 		driver.close(fd)
