@@ -58,7 +58,7 @@ SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpth
 # Keep family objects (made through a pattern rule) so their .d files stay valid.
 .SECONDARY:
 
-all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) tools
+all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) $(OUT)/luaclib/lpeg.so tools
 
 deps:
 	@bash tools/deps.sh
@@ -91,6 +91,12 @@ $(OUT)/luaclib/%.so: $$(call family_obj,$$*)
 
 $(OUT)/luaclib/md5.so: $(BUILD)/lualib-src/crypt_md5.o
 $(OUT)/cservice/harbor.so: $(BUILD)/lualib-src/crypt_sha1.o
+
+# skynet ships luaclib/lpeg.so (sprotoparser needs it), so skynet configs list
+# only luaclib/ in lua_cpath: link Debian's lua-lpeg there (not a copy).
+$(OUT)/luaclib/lpeg.so:
+	@mkdir -p $(dir $@)
+	ln -sfn $(LUA_CMOD)/lpeg.so $@
 
 # Loaded by a plain lua5.4, which cannot host the sanitizer runtime: no $(SAN).
 $(OUT)/luaclib/client.so: $(CLIENT_SRC) lualib-src/lua-crypt.c $(CRYPT_SRC) $(wildcard lualib-src/crypt_*.h)
