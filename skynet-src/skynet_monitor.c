@@ -42,6 +42,11 @@ skynet_monitor_trigger(struct skynet_monitor *m, uint32_t source, uint32_t desti
 	atomic_fetch_add_explicit(&m->version, 1, memory_order_release);
 }
 
+int
+skynet_monitor_version(struct skynet_monitor *m) {
+	return atomic_load_explicit(&m->version, memory_order_acquire);
+}
+
 uint32_t
 skynet_monitor_destination(struct skynet_monitor *m, uint32_t *source) {
 	if (source)

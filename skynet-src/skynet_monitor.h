@@ -23,6 +23,8 @@ void skynet_monitor_trigger(struct skynet_monitor *, uint32_t source, uint32_t d
  * it is signalled to break the loop. Returns how long (ms) the worker has been
  * on its current message, 0 when idle. */
 uint64_t skynet_monitor_check(struct skynet_monitor *, uint64_t now_ms, uint64_t break_ms);
+/* The worker's message counter (moves at each start and end of a message). */
+int skynet_monitor_version(struct skynet_monitor *);
 /* The service the worker is on (0: idle) and the message's source. */
 uint32_t skynet_monitor_destination(struct skynet_monitor *, uint32_t *source);
 

@@ -14,13 +14,14 @@
  *
  * Shutdown (SIGINT/SIGTERM, ABORT, or no service left): the timer thread retires
  * every service but the logger, waits for them to be released, then stops the
- * other threads. A service a worker is running stays in the handle table until
- * its message returns, so the monitor can break it out of a loop (after 1 s
- * on one message). The wait is bounded (config shutdown_timeout); a worker
- * still stuck when the others have been joined is abandoned: its name is
- * logged, the log flushed, and the process exits with status 1 without
- * freeing what the worker may still touch. Otherwise, after the joins the
- * logger's backlog is written out on the main thread and everything is freed. */
+ * other threads. A service a worker has been running one message for a while
+ * (a timer tick, 2.5 ms) stays in the handle table until that message returns,
+ * so the monitor can still break it out of a loop (after 1 s on it). The wait
+ * is bounded (config shutdown_timeout); a worker still stuck when the others
+ * have been joined is abandoned: its name is logged, the log flushed, and the
+ * process exits with status 1 without freeing what the worker may still
+ * touch. Otherwise, after the joins the logger's backlog is written out on the
+ * main thread and everything is freed. */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "skynet.h"
 #include "skynet_config.h"
@@ -264,14 +265,19 @@ thread_monitor(void *p) {
 	return NULL;
 }
 
-/* The services workers are running now; returns how many. */
+/* The services workers have been running since the previous call (same
+ * message: the worker's version has not moved; first call: every running
+ * one); returns how many. A service busy with many short messages is not in
+ * the list. */
 static int
-busy_services(struct node *n, uint32_t *list) {
+busy_services(struct node *n, uint32_t *list, int *last_version, bool first) {
 	int k = 0;
 	for (int i = 0; i < n->count; i++) {
+		int version = skynet_monitor_version(n->m[i]);
 		uint32_t h = skynet_monitor_destination(n->m[i], NULL);
-		if (h)
+		if (h && (first || version == last_version[i]))
 			list[k++] = h;
+		last_version[i] = version;
 	}
 	return k;
 }
@@ -288,6 +294,7 @@ thread_timer(void *p) {
 	uint64_t shutdown_at = 0;
 	skynet_malloc_thread_init();
 	uint32_t *busy = skynet_malloc(sizeof(uint32_t) * (size_t)n->count);
+	int *last_version = skynet_calloc((size_t)n->count, sizeof(int));
 	for (;;) {
 		timer_update();
 		skynet_socket_updatetime();
@@ -303,7 +310,8 @@ thread_timer(void *p) {
 		}
 		if (shutdown_at) {
 			/* Repeat: a service may launch another while it is being retired. */
-			skynet_server_retire_all(n->logger, busy, busy_services(n, busy));
+			int nbusy = busy_services(n, busy, last_version, timer_now() <= shutdown_at);
+			skynet_server_retire_all(n->logger, busy, nbusy);
 			if (skynet_context_total() <= 1)
 				break;
 			if (timer_now() > shutdown_at + n->shutdown_cs) {
@@ -324,6 +332,7 @@ thread_timer(void *p) {
 			wakeup();
 		usleep(2500);
 	}
+	skynet_free(last_version);
 	skynet_free(busy);
 	atomic_store(&n->quit, 1);
 	skynet_socket_exit();
