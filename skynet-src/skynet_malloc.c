@@ -201,8 +201,10 @@ skynet_strdup(const char *str) {
 void
 skynet_malloc_thread_init(void) {
 	thread_counters();
-	/* Binds jemalloc's thread cache and arena now. */
-	free(malloc(1));
+	/* Binds jemalloc's thread cache and arena now. volatile: the compiler
+	 * drops a malloc whose block is only freed. */
+	void *volatile probe = malloc(64);
+	free(probe);
 	void *expected = NULL;
 	if (!atomic_load(&reserve_taken) && atomic_load(&reserve) == NULL) {
 		void *r = malloc(RESERVE_SIZE);

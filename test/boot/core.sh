@@ -65,10 +65,12 @@ core_oom() {
 		rm -f "$CORE_LOG"
 		(ulimit -v 800000 && cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/core_oom.out" 2>&1 &
 		CORE_PID=$!
-		if ! core_wait "$CORE_LOG" "CORE ready" 300; then
+		if ! core_wait "$CORE_LOG" "CORE ready" 600; then
+			local state=exited
+			kill -0 "$CORE_PID" 2>/dev/null && state="still running"
 			kill -9 "$CORE_PID" 2>/dev/null
 			wait "$CORE_PID" 2>/dev/null
-			notok "$name" "run $run: the node did not get through the hog (exit: $(tail -3 "$TMP/core_oom.out"))"
+			notok "$name" "run $run: the node did not get through the hog ($state; out: $(tail -3 "$TMP/core_oom.out"); log: $(tail -2 "$CORE_LOG"))"
 			return
 		fi
 		core_stop 100

@@ -49,14 +49,24 @@ function command.c_loop()
 	return string.find(string.rep("a", 60), ".-.-.-.-.-.-.-.-.-.-.-.-b")
 end
 
--- Allocates until the allocator (or ulimit -v) refuses.
-function command.hog()
+-- Allocates until the allocator (or ulimit -v) refuses, then holds the
+-- memory for hold seconds (the monitor reports the long message meanwhile: a
+-- thread allocating with memory exhausted), then raises the memory error.
+function command.hog(hold)
 	local t = {}
-	local i = 0
-	while true do
-		i = i + 1
-		t[i] = string.rep("x", 1 << 20) .. i
+	local ok, err = pcall(function()
+		local i = 0
+		while true do
+			i = i + 1
+			t[i] = string.rep("x", 1 << 20) .. i
+		end
+	end)
+	assert(not ok)
+	local deadline = skynet.hpc() + (hold or 0) * 1e9
+	while skynet.hpc() < deadline do
 	end
+	t = nil
+	error(err)
 end
 
 skynet.start(function()

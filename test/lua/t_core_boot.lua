@@ -1,6 +1,7 @@
 -- t_core_boot: start service of the core boot tests (test/boot/core.sh); config
 -- key core_mode picks the scenario, "CORE ready" in the log says it is set up.
---   oom    a service allocates until memory runs out (run under ulimit -v)
+--   oom    a service allocates until memory runs out (run under ulimit -v) and
+--          holds it 6 s (the monitor logs meanwhile)
 --   pcall  a service loops in `while true do pcall(f) end`
 --   cloop  a service loops inside one C call (no hook can break it)
 --   flood  the same line logged 20,000 times in a burst
@@ -11,7 +12,7 @@ local mode = skynet.getenv "core_mode"
 skynet.start(function()
 	local p = skynet.newservice("t_core")
 	if mode == "oom" then
-		local ok, err = pcall(skynet.call, p, "lua", "hog")
+		local ok, err = pcall(skynet.call, p, "lua", "hog", 6)
 		skynet.error("CORE hog answered", ok, err)
 		skynet.error("CORE after", skynet.call(p, "lua", "echo", "alive"))
 	elseif mode == "pcall" then
