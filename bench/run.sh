@@ -298,6 +298,51 @@ run_served() {
 	done
 }
 
+# run_redis: a redis-server on loopback (no persistence, temp dir) for
+# bench_redis (skynet.db.redis, one connection, with and without pipelining),
+# then redis-benchmark against the same server as the reference: one client,
+# SET and GET, without and with 100-command pipelining; pairs/s = one SET and
+# one GET, so 1 / (1/set_rate + 1/get_rate).
+run_redis() {
+	[[ redis =~ $FILTER ]] || return 0
+	local need
+	for need in redis-server redis-cli redis-benchmark; do
+		if ! command -v "$need" >/dev/null 2>&1; then
+			FAILURES+=("redis: $need not found (make deps installs it)")
+			return
+		fi
+	done
+	local port=$((21000 + RANDOM % 10000)) i pid
+	mkdir -p "$TMP/redis"
+	(cd "$TMP/redis" && exec redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+		--dir "$TMP/redis") >"$TMP/redis/server.log" 2>&1 &
+	pid=$!
+	for i in $(seq 1 100); do
+		[ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+		sleep 0.05
+	done
+	run_lua redis "bench_redis_port = $port"
+	local r out set get
+	for r in $(seq 1 "$RUNS"); do
+		for mode in "redis_ref 50000 1" "redis_ref_pipe 500000 100"; do
+			set -- $mode
+			# progress lines end in \r: keep the final "CMD: N requests per second" lines
+			out=$(redis-benchmark -p "$port" -c 1 -n "$2" -P "$3" -t set,get -q 2>&1 | tr '\r' '\n')
+			echo "$out" >"$TMP/$1.$r.client"
+			set=$(sed -n 's/^SET: \([0-9.]*\) requests.*/\1/p' <<<"$out" | tail -1)
+			get=$(sed -n 's/^GET: \([0-9.]*\) requests.*/\1/p' <<<"$out" | tail -1)
+			if [ -z "$set" ] || [ -z "$get" ]; then
+				FAILURES+=("$1 run $r: redis-benchmark: $(tail -2 "$TMP/$1.$r.client" | tr '\n' ' ')")
+				continue
+			fi
+			record "$1" "$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.1f", 1 / (1 / s + 1 / g) }')" pairs/s
+			echo "# $1 run $r: set $set get $get"
+		done
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 # target FIGURE -> "OP LIMIT" (met when VALUE OP LIMIT) or nothing.
 target() {
 	case $1 in
@@ -371,6 +416,7 @@ run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
 run_served http req/s wrk
 run_served websocket rt/s "$BUILD/bin/wsload"
+run_redis
 report
 echo "# loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "${#FAILURES[@]}" -eq 0 ]
