@@ -26,16 +26,40 @@ local large = {}        -- session -> { addr, is_push, size, got, tag, parts }
 local large_bytes = 0   -- announced bytes of all pending multi-part requests
 local closed = false
 
+-- Replies queued while more messages wait in this service's queue go out in
+-- one write (the flush is a message to self, behind them).
+local out, flush_queued = {}, false
+
+local function flush()
+	flush_queued = false
+	if #out == 0 or closed then
+		out = {}
+		return
+	end
+	local batch = out
+	out = {}
+	socket.write(fd, batch)
+end
+
 local function write(frames)
 	if closed then
 		return
 	end
 	if type(frames) == "table" then
 		for _, f in ipairs(frames) do
-			socket.lwrite(fd, f)
+			out[#out + 1] = f
 		end
 	else
-		socket.write(fd, frames)
+		out[#out + 1] = frames
+	end
+	if flush_queued then
+		return
+	end
+	if skynet.mqlen() == 0 then
+		flush()
+	else
+		flush_queued = true
+		skynet.send(skynet.self(), "lua", "flush")
 	end
 end
 
@@ -208,7 +232,9 @@ end
 
 skynet.start(function()
 	skynet.dispatch("lua", function(_, _, cmd)
-		if cmd == "namechange" then
+		if cmd == "flush" then
+			flush()
+		elseif cmd == "namechange" then
 			refresh_names()
 		end
 	end)

@@ -1,19 +1,22 @@
 -- clustersender: the link to one remote cluster node (started by clusterd
--- with node name, this node's name, host and port). It owns a socketchannel
--- in session mode: requests go out framed by skynet.cluster.core, replies
--- come back in any order by session, multi-part replies are reassembled (at
--- most cluster_message_limit bytes). The channel reconnects on the next
--- request with back-off. A failed call is answered with an error naming the
--- node. Lua requests: req(addr, msg, sz), push(addr, msg, sz),
--- changenode(host|false, port), exit.
+-- with node name, this node's name, host and port). It owns the TCP link:
+-- requests go out framed by skynet.cluster.core, replies come back in any
+-- order by session and multi-part replies are reassembled (at most
+-- cluster_message_limit bytes). Frames queued while more requests wait in
+-- this service's queue go out in one write (the flush is a message to self,
+-- behind them). The link connects on the next request after a loss, failed
+-- connects backing off from 0.1 s to 1 s; when it drops every waiting call
+-- fails. A failed call is answered with an error naming the node.
+-- Lua requests: req(addr, msg, sz), push(addr, msg, sz),
+-- changenode(host|false, port), exit; flush (from itself).
 local skynet = require "skynet"
-local sc = require "skynet.socketchannel"
+local socket = require "skynet.socket"
 local cluster = require "skynet.cluster.core"
 local crypt = require "skynet.crypt"
 local c = require "skynet.core"
 
-local node, nodename, init_host, init_port = ...
-local channel
+local node, nodename, host, port = ...
+port = tonumber(port)
 local session = 1
 local down = false -- set by changenode(false): the node left the table
 local limit = tonumber(skynet.getenv "cluster_message_limit") or 64 * 1024 * 1024
@@ -22,72 +25,211 @@ if secret == "" then
 	secret = nil
 end
 
+local BACKOFF_MIN, BACKOFF_MAX = 10, 100 -- centiseconds
+
+local link = nil       -- { fd, pending = { session -> co }, large = { session -> parts } }
+local connecting = nil -- coroutines waiting for the connect in progress
+local backoff, next_try, last_error = 0, 0, nil
+local results = {}     -- co -> { ok, data } or { err = why }
+local out, out_link, flush_queued = {}, nil, false
+
 local command = {}
 
--- Bytes announced by multi-part replies in flight, by session.
-local large = {}
+----------------------------------------------------------------------------
+-- Output: frames of one link, written together
 
-local function read_response(sock)
-	local sz = cluster.header(sock:read(2))
-	local body = sock:read(sz)
-	if sz >= 5 and body:byte(5) == 0xA1 and body:sub(1, 4) == "\0\0\0\0" then
-		return 0, true, body:sub(6)  -- the cluster_secret answer
+local function flush()
+	flush_queued = false
+	if #out == 0 then
+		return
 	end
+	local batch = out
+	out = {}
+	if out_link and link == out_link then
+		socket.write(out_link.fd, batch)
+	end
+end
+
+local function push_frame(l, frame)
+	if l ~= out_link then
+		flush()
+		out_link = l
+	end
+	out[#out + 1] = frame
+	if flush_queued then
+		return
+	end
+	if skynet.mqlen() == 0 then
+		flush()
+	else
+		flush_queued = true
+		skynet.send(skynet.self(), "lua", "flush")
+	end
+end
+
+----------------------------------------------------------------------------
+-- The link
+
+local function wake(co, r)
+	results[co] = r
+	skynet.wakeup(co)
+end
+
+local function drop(l, why)
+	if l.dead then
+		return
+	end
+	l.dead = true
+	if link == l then
+		link = nil
+	end
+	last_error = why
+	socket.close(l.fd)
+	local err = string.format("cluster node [%s] link failed%s", node, why and (" (" .. why .. ")") or "")
+	for s, co in pairs(l.pending) do
+		l.pending[s] = nil
+		wake(co, { err = err })
+	end
+end
+
+local function read_frame(fd)
+	local h = socket.read(fd, 2)
+	if not h then
+		return nil
+	end
+	local n = cluster.header(h)
+	if n == 0 then
+		return ""
+	end
+	return socket.read(fd, n)
+end
+
+-- One reply frame; raises on a protocol error.
+local function on_reply(l, body)
 	local s, ok, data, padding = cluster.unpackresponse(body)
 	if s == nil then
-		error(string.format("cluster node [%s]: malformed response frame", node))
+		error("malformed response frame")
 	end
+	local parts = l.large[s]
 	if padding then
-		local l = large[s]
-		if l == nil then
+		if parts == nil then
 			if type(data) ~= "number" or data > limit then
-				error(string.format("cluster node [%s]: multi-part reply of %s bytes refused", node, tostring(data)))
+				error(string.format("multi-part reply of %s bytes refused", tostring(data)))
 			end
-			large[s] = { size = data, got = 0 }
+			l.large[s] = { size = data, got = 0 }
 		else
-			l.got = l.got + #data
-			if l.got > l.size then
-				error(string.format("cluster node [%s]: multi-part reply longer than announced", node))
+			parts.got = parts.got + #data
+			if parts.got > parts.size then
+				error("multi-part reply longer than announced")
 			end
+			parts[#parts + 1] = data
 		end
-	elseif large[s] then
-		local l = large[s]
-		large[s] = nil
-		if l.got + #data ~= l.size then
-			error(string.format("cluster node [%s]: multi-part reply of wrong size", node))
+		return
+	end
+	if parts then
+		l.large[s] = nil
+		parts[#parts + 1] = data
+		if parts.got + #data ~= parts.size then
+			error("multi-part reply of wrong size")
+		end
+		data = table.concat(parts)
+	end
+	local co = l.pending[s]
+	if co == nil then
+		skynet.error(string.format("cluster node [%s]: reply for unknown session %d", node, s))
+		return
+	end
+	l.pending[s] = nil
+	wake(co, { ok = ok, data = data })
+end
+
+local function reader(l)
+	while not l.dead do
+		local body = read_frame(l.fd)
+		if body == nil then
+			return drop(l, "closed by peer")
+		end
+		local ok, err = pcall(on_reply, l, body)
+		if not ok then
+			skynet.error(string.format("cluster node [%s]: %s, link closed", node, tostring(err)))
+			return drop(l, tostring(err))
 		end
 	end
-	return s, ok, data, padding
 end
 
 -- cluster_secret (beyond skynet): prove we know it and check the peer does.
-local function auth(ch)
+local function auth(fd)
 	local nonce = crypt.randomkey() .. crypt.randomkey()
-	local answer = ch:request(string.pack(">s2", "\5" .. nonce), 0)
-	local snonce, sproof = answer:sub(1, 16), answer:sub(17)
-	if #snonce ~= 16 or sproof ~= crypt.hmac_sha1(secret, "skynet-cluster-S" .. nonce .. snonce) then
-		error(string.format("cluster node [%s] cannot prove cluster_secret", node))
+	socket.write(fd, string.pack(">s2", "\5" .. nonce))
+	local body = read_frame(fd)
+	if not body or #body ~= 41 or body:sub(1, 5) ~= "\0\0\0\0\xA1" then
+		return false
 	end
-	ch:request(string.pack(">s2", "\6" .. crypt.hmac_sha1(secret, "skynet-cluster-C" .. snonce .. nonce)))
+	local snonce, sproof = body:sub(6, 21), body:sub(22)
+	if sproof ~= crypt.hmac_sha1(secret, "skynet-cluster-S" .. nonce .. snonce) then
+		return false
+	end
+	socket.write(fd, string.pack(">s2", "\6" .. crypt.hmac_sha1(secret, "skynet-cluster-C" .. snonce .. nonce)))
+	return true
 end
 
-local function new_channel(host, port)
-	return sc.channel {
-		host = host,
-		port = tonumber(port),
-		response = read_response,
-		nodelay = true,
-		auth = secret and auth or nil,
-	}
+local function connect()
+	local wait = next_try - skynet.now()
+	if wait > 0 then
+		skynet.sleep(wait)
+	end
+	local h, p = host, port
+	local fd, err = socket.open(h, p)
+	if fd and secret and not auth(fd) then
+		socket.close(fd)
+		fd, err = nil, "cannot prove cluster_secret"
+		skynet.error(string.format("cluster node [%s] cannot prove cluster_secret", node))
+	end
+	if fd and (h ~= host or p ~= port or down) then
+		socket.close(fd) -- the node moved meanwhile
+		fd, err = nil, "node changed"
+	end
+	if not fd then
+		backoff = backoff == 0 and BACKOFF_MIN or math.min(backoff * 2, BACKOFF_MAX)
+		next_try = skynet.now() + backoff
+		last_error = tostring(err)
+		return nil
+	end
+	backoff, next_try = 0, 0
+	socket.nodelay(fd)
+	local l = { fd = fd, pending = {}, large = {} }
+	link = l
+	skynet.fork(reader, l)
+	return l
 end
 
-local function concat(data)
-	if type(data) ~= "table" then
-		return data
+-- The live link, connecting first if needed; nil when that fails.
+local function get_link()
+	if link then
+		return link
 	end
-	-- data[1] is the announced size (checked by read_response)
-	return table.concat(data, "", 2)
+	if connecting then
+		local co = coroutine.running()
+		connecting[#connecting + 1] = co
+		skynet.wait(co)
+		return link
+	end
+	connecting = {}
+	local l = connect()
+	local waiting = connecting
+	connecting = nil
+	for _, co in ipairs(waiting) do
+		skynet.wakeup(co)
+	end
+	return l
 end
+
+local function link_error()
+	return string.format("cluster node [%s] link failed%s", node, last_error and (" (" .. last_error .. ")") or "")
+end
+
+----------------------------------------------------------------------------
+-- Requests
 
 local function fail(why)
 	local s, source = skynet.context()
@@ -97,10 +239,7 @@ local function fail(why)
 	end
 end
 
-local function send_request(addr, msg, sz)
-	local current = session
-	local request, new_session, padding = cluster.packrequest(addr, session, msg, sz)
-	session = new_session
+local function send_trace(l, current)
 	local tag = skynet.tracetag()
 	if tag then
 		if tag:sub(1, 1) ~= "(" then
@@ -109,17 +248,8 @@ local function send_request(addr, msg, sz)
 			tag = newtag
 		end
 		skynet.tracelog(tag, "cluster " .. node)
-		channel:request(cluster.packtrace(tag))
+		push_frame(l, cluster.packtrace(tag))
 	end
-	return channel:request(request, current, padding)
-end
-
-local function why_failed(err)
-	if err == sc.error then
-		local last = channel:last_error()
-		return string.format("cluster node [%s] link failed%s", node, last and (" (" .. tostring(last) .. ")") or "")
-	end
-	return string.format("cluster node [%s]: %s", node, tostring(err))
 end
 
 function command.req(addr, msg, sz)
@@ -127,13 +257,36 @@ function command.req(addr, msg, sz)
 		skynet.trash(msg, sz)
 		return fail(string.format("cluster node [%s] is down.", node))
 	end
-	local ok, data = pcall(send_request, addr, msg, sz)
-	if ok then
-		return skynet.ret(concat(data))
+	local l = get_link()
+	if not l then
+		skynet.trash(msg, sz)
+		local why = link_error()
+		skynet.error(why)
+		return fail(why)
 	end
-	local why = why_failed(data)
-	skynet.error(why)
-	fail(why)
+	local current = session
+	local request, new_session, parts = cluster.packrequest(addr, session, msg, sz)
+	session = new_session
+	send_trace(l, current)
+	push_frame(l, request)
+	if parts then
+		for _, p in ipairs(parts) do
+			push_frame(l, p)
+		end
+	end
+	local co = coroutine.running()
+	l.pending[current] = co
+	skynet.wait(co)
+	local r = results[co]
+	results[co] = nil
+	if r.err then
+		skynet.error(r.err)
+		return fail(r.err)
+	end
+	if not r.ok then
+		return fail(string.format("cluster node [%s]: %s", node, r.data))
+	end
+	skynet.ret(r.data)
 end
 
 function command.push(addr, msg, sz)
@@ -141,35 +294,50 @@ function command.push(addr, msg, sz)
 		skynet.trash(msg, sz)
 		return
 	end
-	local request, new_session, padding = cluster.packpush(addr, session, msg, sz)
-	if padding then
+	local l = get_link()
+	if not l then
+		skynet.trash(msg, sz)
+		skynet.error(string.format("cluster node [%s]: push dropped (%s)", node, link_error()))
+		return
+	end
+	local request, new_session, parts = cluster.packpush(addr, session, msg, sz)
+	if parts then
 		session = new_session
 	end
-	local ok, err = pcall(channel.request, channel, request, nil, padding)
-	if not ok then
-		skynet.error(string.format("cluster node [%s]: push dropped (%s)", node, why_failed(err)))
+	push_frame(l, request)
+	if parts then
+		for _, p in ipairs(parts) do
+			push_frame(l, p)
+		end
 	end
 end
 
-function command.changenode(host, port)
-	if not host then
+function command.flush()
+	flush()
+end
+
+function command.changenode(h, p)
+	if not h then
 		skynet.error(string.format("cluster node [%s] is down.", node))
 		down = true
-		channel:close()
-		return
+	else
+		down = false
+		host, port = h, tonumber(p)
 	end
-	down = false
-	channel:close()
-	channel = new_channel(host, port)
+	backoff, next_try = 0, 0
+	if link then
+		drop(link, h and "node changed" or "node down")
+	end
 end
 
 function command.exit()
-	channel:close()
+	if link then
+		drop(link, "exit")
+	end
 	skynet.exit()
 end
 
 skynet.start(function()
-	channel = new_channel(init_host, init_port)
 	skynet.dispatch("lua", function(_, _, cmd, ...)
 		local f = assert(command[cmd], cmd)
 		f(...)
