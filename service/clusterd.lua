@@ -24,7 +24,8 @@ local register_name = {} -- "@name" -> addr, addr -> name
 local proxies = {}       -- "node\0addr" -> proxy handle
 local agents = {}        -- fd -> agent handle
 local nodename = skynet.getenv "cluster_nodename" or string.format("%08x", skynet.self())
-local listen_id
+local listen_ids = {}
+local opened = false     -- nodename comes from the first cluster.open(name)
 local etcd               -- clusteretcd, with cluster_etcd set
 
 local command = {}
@@ -202,16 +203,19 @@ end
 function command.listen(host, port, maxclient)
 	if port == nil then
 		local address = assert(node_address[host], tostring(host) .. " is down")
-		nodename = host
+		if not opened then
+			nodename = host
+		end
 		host, port = address:match("^(.+):(%d+)$")
 		assert(host, "cluster: invalid address " .. address)
 		port = tonumber(port)
 	end
-	assert(listen_id == nil, "cluster: already listening")
+	-- every cluster.open adds a listener (skynet's examples open two)
 	config.maxclient = maxclient
 	local id, ip, bound = socket.listen(host, port)
-	listen_id = id
+	listen_ids[#listen_ids + 1] = id
 	socket.start(id, accept)
+	opened = true
 	ip, bound = ip or host, bound or port
 	skynet.error(string.format("cluster listen %s:%d", ip, bound))
 	if etcd then

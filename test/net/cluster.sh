@@ -152,6 +152,36 @@ net_cluster_secret() {
 	cluster_clean csb
 }
 
+# skynet's own example flow (cluster1/cluster2 style): tables set by
+# cluster.reload, two names on one node, proxy "node@name", traces, snax.
+net_cluster_skynet() {
+	local name=net_cluster_skynet ports p1 p2 extra
+	selected "$name" || return 0
+	ports=$(free_port 2)
+	p1=${ports% *}
+	p2=${ports#* }
+	extra=("cluster_db_port = $p1" "cluster_db2_port = $p2" "snax = $ROOT/test/lua/?.lua")
+	cluster_up csk1 "$(write_config csk1 t_cluster_db "${extra[@]}")"
+	if ! cluster_ready csk1 db; then
+		notok "$name: node db up"
+		show_tail "$TMP/csk1.log" "$TMP/csk1.out"
+		cluster_down_all
+		return
+	fi
+	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csk2 t_cluster_game "${extra[@]}")") \
+		>"$TMP/csk2.out" 2>&1
+	cluster_cases "$name" "$TMP/csk2.log"
+	if grep -q "cluster db" "$TMP/csk2.log" && grep -q "(.*-db-[0-9]*)" "$TMP/csk1.log"; then
+		ok "$name: the trace tag crosses the link"
+	else
+		notok "$name: the trace tag crosses the link"
+		show_tail "$TMP/csk1.log" "$TMP/csk2.log"
+	fi
+	cluster_down_all
+	cluster_clean csk1
+	cluster_clean csk2
+}
+
 # The two-node example of examples/ (config.c1, config.c2), on test ports.
 net_cluster_example() {
 	local name=net_cluster_example ports pa pb n
@@ -190,4 +220,5 @@ net_cluster_example() {
 
 net_cluster
 net_cluster_secret
+net_cluster_skynet
 net_cluster_example
