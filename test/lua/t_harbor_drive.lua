@@ -1,7 +1,7 @@
 -- t_harbor_drive: the testlib driver of test/net/harbor.sh, on harbor 4 of a
 -- four-node harbor (master on 1, t_harbor_node on 1, 2 and 3). The shell
 -- watches this log: "HARBOR_KILL 3" -> it kill -9s node 3, "HARBOR_RESTART 3"
--- -> it starts node 3 again. Config `harbor_drive = quick` runs only the
+-- -> it starts node 3 again, "HARBOR_KILL 1" -> it kill -9s the master's node. Config `harbor_drive = quick` runs only the
 -- first cases (the harbor_secret run, two nodes).
 local skynet = require "skynet"
 local harbor = require "skynet.harbor"
@@ -180,6 +180,28 @@ T.case("the node restarts with the same id and rejoins", function()
 	T.eq(id, 3, "whoami")
 	T.eq(skynet.call("NODE2", "lua", "callname", "NODE3", "echo", "back"), "back", "from node 2")
 	T.eq(skynet.call("NODE3", "lua", "callname", "NODE4", "whoami"), 4, "node 3 reaches us")
+end)
+
+T.case("the master's node killed: linkmaster returns, the slaves go on", function()
+	local gone = false
+	skynet.fork(function()
+		harbor.linkmaster()
+		gone = true
+	end)
+	local h1 = harbor.queryname("NODE1")
+	local failed
+	skynet.fork(function()
+		local ok, err = pcall(skynet.call, h1, "lua", "sleep", 3000)
+		failed = not ok and err
+	end)
+	skynet.sleep(10)
+	skynet.error("HARBOR_KILL 1")
+	T.wait_until(function() return gone end, 1000, "harbor.linkmaster() to return")
+	T.wait_until(function() return failed end, 1000, "the call to node 1 to fail")
+	T.ok(failed:find("harbor 1", 1, true), "names the node: " .. failed)
+	T.eq(skynet.call("NODE2", "lua", "whoami"), 2, "node 2 still answers")
+	-- (names a node never looked up cannot be resolved without the master)
+	T.eq(skynet.call("NODE2", "lua", "callname", "NODE3", "whoami"), 3, "node 2 reaches node 3")
 end)
 
 end

@@ -94,13 +94,18 @@ net_harbor_nodes() {
 	fi
 	local cfg3=$TMP/hb3.conf
 	harbor_up hb4 "$(harbor_config hb4 t_harbor_drive 4 "$mport")"
-	local drive=${HB_PID[hb4]} killed=0 restarted=0 i
+	local drive=${HB_PID[hb4]} killed=0 restarted=0 mkilled=0 i
 	for ((i = 0; i < 1200; i++)); do
 		kill -0 "$drive" 2>/dev/null || break
 		if [ $killed -eq 0 ] && grep -q "HARBOR_KILL 3" "$TMP/hb4.log" 2>/dev/null; then
 			kill -KILL "${HB_PID[hb3]}"
 			wait "${HB_PID[hb3]}" 2>/dev/null
 			killed=1
+		fi
+		if [ $mkilled -eq 0 ] && grep -q "HARBOR_KILL 1" "$TMP/hb4.log" 2>/dev/null; then
+			kill -KILL "${HB_PID[hb1]}"
+			wait "${HB_PID[hb1]}" 2>/dev/null
+			mkilled=1
 		fi
 		if [ $restarted -eq 0 ] && grep -q "HARBOR_RESTART 3" "$TMP/hb4.log" 2>/dev/null; then
 			sed -i "s|^logger = .*|logger = $TMP/hb3b.log|" "$cfg3"
