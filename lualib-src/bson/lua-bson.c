@@ -16,8 +16,9 @@
  * int32/int64 as integers, arrays as sequences.
  *
  * bson.encode(t) and bson.encode_order(k1, v1, k2, v2 ...) return a bson
- * object: a userdata holding the bytes, with tostring (the bytes), # (size)
- * and :decode(). bson.decode accepts a bson object, a string of bytes, or a
+ * object: a userdata holding the bytes, with tostring (the bytes), # (size),
+ * :decode(), and :makeindex() after which `obj.key = v` overwrites a
+ * top-level field of a fixed-size type in place (as skynet's). bson.decode accepts a bson object, a string of bytes, or a
  * light userdata pointing at a document (what a wire reader hands over).
  * Every read is bounds-checked: a malformed document raises an error naming
  * what is wrong, never reads past its end.
@@ -391,7 +392,7 @@ static void encode_table(struct bbuf *b, const char *key, size_t klen, int idx, 
 }
 
 static void *push_bson_object(lua_State *L, const char *p, size_t n) {
-	void *ud = lua_newuserdatauv(L, n, 0);
+	void *ud = lua_newuserdatauv(L, n, 1); /* user value: the makeindex table */
 	memcpy(ud, p, n);
 	luaL_setmetatable(L, BSON_META);
 	return ud;
@@ -623,6 +624,120 @@ static int ldecode(lua_State *L) {
 	default:
 		return luaL_error(L, "bson.decode: a bson object or string expected, got %s", luaL_typename(L, 1));
 	}
+}
+
+/* ---- in-place replacement (skynet's makeindex / __newindex) ---- */
+
+/* obj:makeindex(): remembers where each top-level field of a fixed-size type
+ * lives (key -> type | offset << 8), so `obj.key = value` can overwrite it in
+ * place without re-encoding. */
+static int lmakeindex(lua_State *L) {
+	unsigned char *doc = luaL_checkudata(L, 1, BSON_META);
+	size_t total = lua_rawlen(L, 1);
+	struct breader r = { L, doc + 4, total - 5 };
+	lua_newtable(L);
+	while (r.left > 0) {
+		int bt = *take(&r, 1, "type");
+		size_t klen;
+		const char *key = take_cstr(&r, &klen);
+		size_t fixed = 0;
+		switch (bt) {
+		case BT_DOUBLE: case BT_DATE: case BT_TIMESTAMP: case BT_INT64: fixed = 8; break;
+		case BT_BOOLEAN: fixed = 1; break;
+		case BT_OBJECTID: fixed = 12; break;
+		case BT_INT32: fixed = 4; break;
+		}
+		size_t off = (size_t)(r.p - doc);
+		if (fixed) {
+			take(&r, fixed, "field");
+			lua_pushlstring(L, key, klen);
+			lua_pushinteger(L, (lua_Integer)(bt | off << 8));
+			lua_rawset(L, -3);
+		} else {
+			decode_value(&r, bt, 0); /* skips the value */
+			lua_pop(L, 1);
+		}
+	}
+	lua_setiuservalue(L, 1, 1);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static void replace_special(lua_State *L, int type, unsigned char *dst) {
+	size_t n;
+	const char *s = luaL_checklstring(L, 3, &n);
+	if (n < 2 || s[0] != 0 || (unsigned char)s[1] != type)
+		luaL_error(L, "Type mismatch, need bson type %d", type);
+	const unsigned char *d = (const unsigned char *)s + 2;
+	switch (type) {
+	case BT_OBJECTID:
+		if (n != 14)
+			luaL_error(L, "Invalid object id");
+		memcpy(dst, d, 12);
+		break;
+	case BT_DATE: {
+		if (n != 6)
+			luaL_error(L, "Invalid date");
+		uint64_t ms = (uint64_t)get_u32(d) * 1000;
+		for (int i = 0; i < 8; i++)
+			dst[i] = (ms >> (i * 8)) & 0xff;
+		break;
+	}
+	case BT_TIMESTAMP:
+		if (n != 10)
+			luaL_error(L, "Invalid timestamp");
+		memcpy(dst, d, 8);
+		break;
+	}
+}
+
+static int lreplace(lua_State *L) {
+	unsigned char *doc = luaL_checkudata(L, 1, BSON_META);
+	if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE)
+		return luaL_error(L, "call makeindex first");
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, -2) != LUA_TNUMBER)
+		return luaL_error(L, "Can't replace key : %s", luaL_tolstring(L, 2, NULL));
+	lua_Integer id = lua_tointeger(L, -1);
+	int type = (int)(id & 0xff);
+	unsigned char *dst = doc + (id >> 8);
+	switch (type) {
+	case BT_DOUBLE: {
+		double v = luaL_checknumber(L, 3);
+		uint64_t u;
+		memcpy(&u, &v, 8);
+		for (int i = 0; i < 8; i++)
+			dst[i] = (u >> (i * 8)) & 0xff;
+		break;
+	}
+	case BT_BOOLEAN:
+		dst[0] = (unsigned char)lua_toboolean(L, 3);
+		break;
+	case BT_INT32: {
+		if (!lua_isinteger(L, 3))
+			return luaL_error(L, "%f must be a 32bit integer ", lua_tonumber(L, 3));
+		uint32_t v = (uint32_t)lua_tointeger(L, 3);
+		for (int i = 0; i < 4; i++)
+			dst[i] = (v >> (i * 8)) & 0xff;
+		break;
+	}
+	case BT_INT64: {
+		if (!lua_isinteger(L, 3))
+			return luaL_error(L, "%f must be a 64bit integer ", lua_tonumber(L, 3));
+		uint64_t v = (uint64_t)lua_tointeger(L, 3);
+		for (int i = 0; i < 8; i++)
+			dst[i] = (v >> (i * 8)) & 0xff;
+		break;
+	}
+	case BT_OBJECTID:
+	case BT_DATE:
+	case BT_TIMESTAMP:
+		replace_special(L, type, dst);
+		break;
+	default:
+		return luaL_error(L, "Can't replace type %d", type);
+	}
+	return 0;
 }
 
 static int ltostring(lua_State *L) {
@@ -871,6 +986,7 @@ LUAMOD_API int luaopen_bson(lua_State *L) {
 	if (luaL_newmetatable(L, BSON_META)) {
 		luaL_Reg m[] = {
 			{ "decode", ldecode },
+			{ "makeindex", lmakeindex },
 			{ NULL, NULL },
 		};
 		luaL_newlib(L, m);
@@ -879,6 +995,8 @@ LUAMOD_API int luaopen_bson(lua_State *L) {
 		lua_setfield(L, -2, "__tostring");
 		lua_pushcfunction(L, llen);
 		lua_setfield(L, -2, "__len");
+		lua_pushcfunction(L, lreplace);
+		lua_setfield(L, -2, "__newindex");
 	}
 	lua_pop(L, 1);
 	luaL_Reg l[] = {

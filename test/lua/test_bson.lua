@@ -129,6 +129,35 @@ T.case("__pairs and __len are honoured", function()
 	T.eq(d.a[2], 20, "__len array")
 end)
 
+T.case("makeindex and in-place replacement (skynet's testbson)", function()
+	local sub = bson.encode_order("hello", 1, "world", 2)
+	local b = bson.encode { a = 1, b = true, h = bson.date(100), i = bson.timestamp(5, 1), j = bson.objectid(),
+		f = 0.5, big = 1 << 40, s = "text", o = sub, p = 2 ^ 32 - 1 }
+	T.raises("call makeindex first", function() b.a = 2 end)
+	T.eq(b:makeindex(), b)
+	b.a = 2
+	b.b = false
+	b.h = bson.date(200)
+	b.i = bson.timestamp(9, 3)
+	local oid = bson.objectid()
+	b.j = oid
+	b.f = 1.25
+	b.big = -(1 << 41)
+	local t = b:decode()
+	T.eq(t.a, 2)
+	T.eq(t.b, false)
+	T.eq(select(2, bson.type(t.h)), 200)
+	T.eq(select(2, bson.type(t.i)), 9)
+	T.eq(t.j, oid)
+	T.eq(t.f, 1.25)
+	T.eq(t.big, -(1 << 41))
+	T.eq(t.p, 2 ^ 32 - 1, "a float stays a double")
+	T.eq(bson.type(t.o.hello), "number")
+	T.raises("Can't replace key", function() b.s = "x" end)
+	T.raises("Type mismatch", function() b.h = "plain" end)
+	T.raises("32bit integer", function() b.a = 1.5 end)
+end)
+
 T.case("bad values raise clear errors", function()
 	T.raises("Invalid objectid", bson.objectid, "xyz")
 	T.raises("invalid value type", bson.encode, { f = print })

@@ -314,7 +314,9 @@ local function badresult(err, errno, sqlstate, t)
 	return t
 end
 
-local function result_reader(self, parse_row)
+-- multi_alias: skynet names a multi-result of query "multiresultset" and one
+-- of execute "mulitresultset" (sic); execute's gets both names here.
+local function result_reader(self, parse_row, multi_alias)
 	return function(so)
 		local res, err, errno, sqlstate = read_result(self, so, parse_row)
 		if not res then
@@ -324,6 +326,9 @@ local function result_reader(self, parse_row)
 			return true, res
 		end
 		local multi = { res, multiresultset = true }
+		if multi_alias then
+			multi.mulitresultset = true
+		end
 		while err == "again" do
 			res, err, errno, sqlstate = read_result(self, so, parse_row)
 			if not res then
@@ -704,7 +709,7 @@ function mysql.execute(self, stmt, ...)
 	end
 	local packet = execute_packet(self, stmt, n, ...)
 	if not self.execute_resp then
-		self.execute_resp = result_reader(self, parse_binary_row)
+		self.execute_resp = result_reader(self, parse_binary_row, true)
 	end
 	return self.sockchannel:request(packet, self.execute_resp)
 end
