@@ -132,7 +132,7 @@ local function number(v)
 	if math.type(v) == "integer" then
 		return tostring(v)
 	end
-	return string.format("%.17g", v)
+	return string.format("%.15g", v)
 end
 
 local Writer = {}
