@@ -118,9 +118,8 @@ local function monitor_master(master_fd)
 				skynet.redirect(harbor_service, address, "harbor", 0, "N " .. id_name)
 			end
 		elseif t == "D" then
-			if slaves[id_name] then
-				skynet.send(harbor_service, "harbor", "K " .. id_name)
-			end
+			-- Even a harbor never linked: what waits for it fails now.
+			skynet.send(harbor_service, "harbor", "K " .. id_name)
 			slave_down(id_name)
 		end
 	end

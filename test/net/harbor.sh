@@ -213,7 +213,7 @@ net_harbor_frames() {
 		return
 	fi
 	local runs=0 i
-	for mode in call malformed oversized truncated badtype call; do
+	for mode in call malformed oversized truncated badtype silent call; do
 		out=$(timeout 30 python3 "$ROOT/test/net/harbor_peer.py" "127.0.0.1:$mport" 9 "$mode" 2>&1)
 		if [[ "$out" == ok* ]]; then ok "$name: $mode: ${out#ok }"; else
 			notok "$name: $mode" "$out"
@@ -228,7 +228,7 @@ net_harbor_frames() {
 	done
 	local want
 	for want in "malformed frame from harbor 9" "oversized frame from harbor 9" \
-		"harbor 9 sent a message of type 6, refused"; do
+		"harbor 9 sent a message of type 6, refused" "handshake with harbor 9 timed out"; do
 		if grep -q "$want" "$TMP/hf1.log"; then ok "$name: logged: $want"; else
 			notok "$name: logged: $want"
 		fi

@@ -9,6 +9,7 @@ the real node dials, answers skynet's id-byte handshake, then does MODE:
   oversized  a frame header announcing 4 GiB
   truncated  half a frame, then close
   badtype    a PTYPE_SOCKET message (a peer must not send it)
+  silent     never answers the handshake (the node gives up after 5 s)
 With SECRET (argv 4), both the master link and the harbor link prove it
 (HMAC-SHA1, as cmaster.lua and service_harbor.c do); the fake checks the
 node's proof. Mode badproof then answers the link with a wrong proof.
@@ -125,6 +126,14 @@ def main():
     link, _ = lst.accept()
     link.settimeout(10)
     peer = read_exact(link, 1)[0]
+    if mode == "silent":
+        link.settimeout(10)
+        try:
+            closed = link.recv(1) == b""
+        except socket.timeout:
+            closed = False
+        print(("ok " if closed else "fail ") + "silent link closed by the node")
+        return
     if secret:
         nonce = os.urandom(16)
         link.sendall(bytes([hid]) + nonce)
