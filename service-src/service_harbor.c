@@ -36,6 +36,7 @@
 
 #define HARBOR_FRAME_LIMIT ((size_t)64 << 20)
 #define HARBOR_QUEUE_LIMIT ((size_t)256 << 20)
+#define HARBOR_WRITE_LIMIT (2 * HARBOR_FRAME_LIMIT + ((size_t)1 << 20))
 #define HANDSHAKE_TIMEOUT "500" /* centiseconds */
 #define NODE_MAX 256
 #define OUT_FLUSH ((size_t)64 << 10) /* a link's batch is written at this size */
@@ -330,6 +331,9 @@ link_begin(struct harbor *h, int node, int fd, int accepted) {
 	harbor_reader_init(&l->rd, HARBOR_FRAME_LIMIT);
 	skynet_socket_start(h->ctx, fd);
 	skynet_socket_nodelay(h->ctx, fd);
+	/* Room for the largest message plus a backlog; a peer that stops reading
+	 * longer than that loses the link (and its callers get errors). */
+	skynet_socket_write_limit(h->ctx, fd, (int64_t)HARBOR_WRITE_LIMIT);
 	const char *s = skynet_command(h->ctx, "TIMEOUT", HANDSHAKE_TIMEOUT);
 	l->timer = s ? atoi(s) : 0;
 }

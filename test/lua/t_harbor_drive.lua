@@ -2,7 +2,8 @@
 -- four-node harbor (master on 1, t_harbor_node on 1, 2 and 3). The shell
 -- watches this log: "HARBOR_KILL 3" -> it kill -9s node 3, "HARBOR_RESTART 3"
 -- -> it starts node 3 again, "HARBOR_KILL 1" -> it kill -9s the master's node. Config `harbor_drive = quick` runs only the
--- first cases (the harbor_secret run, two nodes).
+-- first cases (the harbor_secret run, two nodes); `harbor_drive_huge` adds
+-- the 64 MiB message.
 local skynet = require "skynet"
 local harbor = require "skynet.harbor"
 local T = require "testlib"
@@ -49,6 +50,15 @@ T.case("large messages both ways (4 MiB)", function()
 	T.eq(skynet.call(node(nodes[#nodes]), "lua", "size", s), n, "sent")
 	T.eq(#skynet.call(node(nodes[#nodes]), "lua", "big", n), n, "received")
 end)
+
+if skynet.getenv "harbor_drive_huge" then -- (one run is enough: 300 MB of copies)
+T.case("the largest message a link takes (64 MiB), and one byte more is refused", function()
+	local limit = 64 * 1024 * 1024
+	local s = string.rep("h", limit - 16) -- the serialized string has a 5-byte header
+	T.eq(skynet.call(node(nodes[#nodes]), "lua", "size", s), #s, "sent")
+	T.raises("too large", skynet.call, node(nodes[#nodes]), "lua", "size", string.rep("h", limit))
+end)
+end
 
 T.case("sends arrive in order, before a later call", function()
 	local target = harbor.queryname(node(nodes[#nodes]))

@@ -146,7 +146,7 @@ net_harbor_secret() {
 		return
 	fi
 	harbor_up hs4 "$(harbor_config hs4 t_harbor_drive 4 "$mport" "harbor_secret = open sesame" \
-		"harbor_drive = quick")"
+		"harbor_drive = quick" "harbor_drive_huge = 1")"
 	wait_pid "${HB_PID[hs4]}" 60 >/dev/null
 	harbor_cases "$name" "$TMP/hs4.log"
 	if grep -q "open sesame" "$TMP/hs1.out" "$TMP/hs4.out" 2>/dev/null; then
