@@ -136,6 +136,18 @@ harbor_reader_push(struct harbor_reader *r, const uint8_t *data, size_t n, struc
 	return used;
 }
 
+void
+harbor_frame_write(uint8_t *dst, const void *payload, size_t sz, uint32_t source, uint32_t destination,
+	uint32_t session) {
+	write_be32(dst, (uint32_t)(sz + HARBOR_TRAILER));
+	if (sz)
+		memcpy(dst + HARBOR_HEADER, payload, sz);
+	uint8_t *t = dst + HARBOR_HEADER + sz;
+	write_be32(t, source);
+	write_be32(t + 4, destination);
+	write_be32(t + 8, session);
+}
+
 uint8_t *
 harbor_frame_pack(const void *payload, size_t sz, uint32_t source, uint32_t destination,
 	uint32_t session, size_t *out_sz) {
@@ -143,13 +155,7 @@ harbor_frame_pack(const void *payload, size_t sz, uint32_t source, uint32_t dest
 		return NULL;
 	size_t total = HARBOR_HEADER + sz + HARBOR_TRAILER;
 	uint8_t *buf = skynet_malloc(total);
-	write_be32(buf, (uint32_t)(sz + HARBOR_TRAILER));
-	if (sz)
-		memcpy(buf + HARBOR_HEADER, payload, sz);
-	uint8_t *t = buf + HARBOR_HEADER + sz;
-	write_be32(t, source);
-	write_be32(t + 4, destination);
-	write_be32(t + 8, session);
+	harbor_frame_write(buf, payload, sz, source, destination, session);
 	*out_sz = total;
 	return buf;
 }

@@ -62,6 +62,10 @@ void harbor_reader_expect(struct harbor_reader *r, int n);
  * count consumed and fills ev. Call again with the rest. */
 size_t harbor_reader_push(struct harbor_reader *r, const uint8_t *data, size_t n, struct harbor_event *ev);
 
+/* Writes one whole frame (HARBOR_HEADER + sz + HARBOR_TRAILER bytes) at dst;
+ * sz must be below the wire's 32-bit length. */
+void harbor_frame_write(uint8_t *dst, const void *payload, size_t sz, uint32_t source, uint32_t destination,
+	uint32_t session);
 /* One whole frame in a fresh skynet_malloc'ed buffer; *out_sz gets its size.
  * NULL when the payload is above the wire's 32-bit length. */
 uint8_t *harbor_frame_pack(const void *payload, size_t sz, uint32_t source, uint32_t destination,

@@ -196,14 +196,6 @@ link_reserve(struct harbor *h, int node, size_t n) {
 }
 
 static void
-put_be32(uint8_t *p, uint32_t v) {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
 link_send(struct harbor *h, int node, struct harbor_msg *m) {
 	struct link *l = &h->link[node];
 	if (m->sz > HARBOR_FRAME_LIMIT) {
@@ -223,13 +215,7 @@ link_send(struct harbor *h, int node, struct harbor_msg *m) {
 		skynet_socket_send(h->ctx, l->fd, frame, (int)sz);
 	} else {
 		uint8_t *p = link_reserve(h, node, HARBOR_HEADER + m->sz + HARBOR_TRAILER);
-		put_be32(p, (uint32_t)(m->sz + HARBOR_TRAILER));
-		if (m->sz)
-			memcpy(p + HARBOR_HEADER, m->data, m->sz);
-		p += HARBOR_HEADER + m->sz;
-		put_be32(p, m->source);
-		put_be32(p + 4, dest);
-		put_be32(p + 8, (uint32_t)m->session);
+		harbor_frame_write(p, m->data, m->sz, m->source, dest, (uint32_t)m->session);
 		if (l->out_len >= OUT_FLUSH)
 			link_flush(h, l);
 	}
