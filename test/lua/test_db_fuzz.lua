@@ -126,6 +126,18 @@ end
 
 local NONCE = "abcdefgh" .. "ijklmnopqrst"
 
+-- an RSA key made by openssl for the full-authentication case
+local RSA = {}
+local function make_rsa_key()
+	RSA.dir = (skynet.getenv "test_tmp" or "/tmp") .. "/rsa"
+	assert(os.execute("mkdir -p " .. RSA.dir .. " && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "
+		.. RSA.dir .. "/key.pem 2>/dev/null && openssl pkey -in " .. RSA.dir .. "/key.pem -pubout -out " .. RSA.dir
+		.. "/pub.pem"), "openssl genpkey failed")
+	local f = assert(io.open(RSA.dir .. "/pub.pem"))
+	RSA.pub = f:read "a"
+	f:close()
+end
+
 local function handshake(plugin)
 	return "\10" .. "8.0.99-fake\0" .. string.pack("<I4", 7) .. NONCE:sub(1, 8) .. "\0"
 		.. string.pack("<I2BI2I2B", 0xffff, 45, 2, 0x00ff | 0x0008 | 0x0020, 21) .. string.rep("\0", 10)
@@ -134,7 +146,7 @@ end
 
 local OK = "\0\0\0\2\0\0\0"
 
--- mode: "sha2" (fast path), "full" (asks for full auth), "switch" (native
+-- mode: "sha2" (fast path), "full" (full auth with the RSA key), "switch" (native
 -- first, then switches to caching_sha2); then answers each command with
 -- reply() -> bytes [, close after them] (nil: close).
 local function mysql_server(mode, reply)
@@ -160,10 +172,30 @@ local function mysql_server(mode, reply)
 			return
 		end
 		if mode == "full" then
+			-- full authentication: the client asks for the key, sends the
+			-- password RSA-encrypted; openssl decrypts it here
 			socket.write(id, pkt(seq, "\1\4"))
-			return
+			if read_pkt(id) ~= "\2" then return end
+			socket.write(id, pkt(seq + 2, "\1" .. RSA.pub))
+			local blob = read_pkt(id)
+			local f = io.open(RSA.dir .. "/blob", "wb")
+			f:write(blob)
+			f:close()
+			local p = io.popen("openssl pkeyutl -decrypt -inkey " .. RSA.dir .. "/key.pem -pkeyopt rsa_padding_mode:oaep -in "
+				.. RSA.dir .. "/blob 2>/dev/null")
+			local plain = p:read "a"
+			p:close()
+			if plain ~= xor("pw\0", NONCE) then
+				socket.write(id, pkt(seq + 4, "\255\21\4#28000Access denied (rsa)"))
+				return
+			end
+			seq = seq + 2
 		end
-		socket.write(id, pkt(seq, "\1\3") .. pkt(seq + 1, OK))
+		if mode == "full" then
+			socket.write(id, pkt(seq, OK))
+		else
+			socket.write(id, pkt(seq, "\1\3") .. pkt(seq + 1, OK))
+		end
 		while true do
 			local cmd = read_pkt(id)
 			if not cmd then return end
@@ -192,7 +224,7 @@ local function myconf(p, pw)
 	return { host = "127.0.0.1", port = p, user = "u", password = pw or "pw", database = "d" }
 end
 
-T.case("caching_sha2_password fast path, auth switch, full auth refused", function()
+T.case("caching_sha2_password: fast path, auth switch, full authentication with RSA", function()
 	local lid, port = mysql_server("sha2", function() return RESULT end)
 	local db = mysql.connect(myconf(port))
 	T.eq(db:server_ver(), "8.0.99-fake")
@@ -209,9 +241,13 @@ T.case("caching_sha2_password fast path, auth switch, full auth refused", functi
 	T.eq(db:query("select")[1].name, "alice", "after an auth switch to caching_sha2_password")
 	db:disconnect()
 	socket.close(lid)
-	lid, port = mysql_server("full")
-	err = T.raises("full authentication", mysql.connect, myconf(port))
-	T.ok(err:find "RSA", err)
+	make_rsa_key()
+	lid, port = mysql_server("full", function() return RESULT end)
+	db = mysql.connect(myconf(port))
+	T.eq(db:query("select")[1].name, "alice", "after full authentication with the server's RSA key")
+	db:disconnect()
+	err = T.raises("failed", mysql.connect, myconf(port, "wrong"))
+	T.ok(err:find "Access denied", err)
 	socket.close(lid)
 end)
 

@@ -13,16 +13,22 @@
 --     rows; a nil argument gives badresult errno 30902); db:stmt_reset(stmt);
 --   db:stmt_close(stmt); db:ping(); db:server_ver(); db:set_compact_arrays(b);
 --   db:disconnect(); mysql.quote_sql_str(s).
--- Authentication: mysql_native_password, and caching_sha2_password's fast
--- path (the server has the password cached); its full authentication over
--- plain TCP needs RSA and raises a clear error instead. An auth switch
--- request moves to the plugin the server names. Payloads of 16 MB and more
+-- Authentication: mysql_native_password and caching_sha2_password, both its
+-- fast path (the server has the password cached) and its full
+-- authentication over plain TCP: the client asks for the server's RSA public
+-- key and sends the password RSA-OAEP encrypted (skynet.db.mysql.rsa). No
+-- TLS. An auth switch request moves to the plugin the server names. Payloads of 16 MB and more
 -- are split into 0xffffff-byte packets both ways and joined when read.
 -- Text rows convert numeric columns with tonumber (as skynet); binary rows
 -- decode by column type (signed or unsigned as the column says).
 local socketchannel = require "skynet.socketchannel"
 local crypt = require "skynet.crypt"
 local sha256 = require "skynet.db.mysql.sha256"
+
+-- loaded on the first full caching_sha2 authentication only
+local function rsa_encrypt(pem, msg)
+	return require("skynet.db.mysql.rsa")(pem, msg)
+end
 
 local spack, sunpack, sbyte, schar, ssub, srep, sformat = string.pack, string.unpack, string.byte,
 	string.char, string.sub, string.rep, string.format
@@ -523,7 +529,8 @@ end
 
 -- After the handshake response: follows auth switches and caching_sha2's
 -- extra round until the server says OK; raises with the reason otherwise.
-local function finish_auth(self, ch, reply, plugin, password)
+local function finish_auth(self, ch, reply, plugin, password, scramble)
+	local asked_key = false
 	while true do
 		local packet, kind = reply[1], reply[2]
 		local first = sbyte(packet)
@@ -542,19 +549,30 @@ local function finish_auth(self, ch, reply, plugin, password)
 			if f == nil then
 				error("unsupported authentication plugin: " .. name, 0)
 			end
-			plugin = name
+			plugin, scramble = name, data
 			reply = ch:request(compose_packet(self, f(password, data)), self._packet_reader)
+		elseif first == 0x01 and plugin == "caching_sha2_password" and asked_key then
+			-- the server's public key (PEM): send the password, xored with
+			-- the scramble, RSA-OAEP encrypted
+			local pem = ssub(packet, 2)
+			local ok, blob = pcall(rsa_encrypt, pem, xor_bytes(password .. "\0", scramble))
+			if not ok then
+				error("caching_sha2_password: bad public key from the server: " .. tostring(blob), 0)
+			end
+			asked_key = false
+			reply = ch:request(compose_packet(self, blob), self._packet_reader)
 		elseif first == 0x01 and plugin == "caching_sha2_password" then
 			local status = sbyte(packet, 2)
 			if status == 0x04 then
-				error("caching_sha2_password: the server asks for full authentication, which over plain TCP "
-					.. "needs RSA (not supported); log in once with another client to fill the server's cache, "
-					.. "or use mysql_native_password", 0)
-			elseif status ~= 0x03 then
+				-- full authentication: over plain TCP, ask for the server's RSA key
+				asked_key = true
+				reply = ch:request(compose_packet(self, "\2"), self._packet_reader)
+			elseif status == 0x03 then
+				-- fast authentication succeeded; the OK follows
+				reply = ch:response(self._packet_reader)
+			else
 				error("caching_sha2_password: unexpected status " .. tostring(status), 0)
 			end
-			-- 0x03: fast authentication succeeded; the OK follows
-			reply = ch:response(self._packet_reader)
 		else
 			error("unexpected packet during authentication", 0)
 		end
@@ -577,7 +595,7 @@ local function login(self, user, password, database, charset, on_connect)
 		local token = f(password, scramble)
 		local req = spack("<I4I4Bc23", CLIENT_FLAGS, self._max_packet_size & 0xffffffff, charset, srep("\0", 23))
 			.. user .. "\0" .. lenenc_bin(#token) .. token .. database .. "\0" .. plugin .. "\0"
-		finish_auth(self, ch, ch:request(compose_packet(self, req), reader), plugin, password)
+		finish_auth(self, ch, ch:request(compose_packet(self, req), reader), plugin, password, scramble)
 		if on_connect then
 			on_connect(self)
 		end
