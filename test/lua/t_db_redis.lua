@@ -115,6 +115,27 @@ T.case("pipeline: last reply, or every reply into resp", function()
 	db:disconnect()
 end)
 
+T.case("huge commands: hmset of 100,000 fields as arguments, 250,000 as one table", function()
+	local db = redis.connect(conf())
+	local t = {}
+	for i = 1, 100000 do
+		t[2 * i - 1] = "key" .. i
+		t[2 * i] = "value" .. i
+	end
+	T.eq(db:hmset("big1", table.unpack(t)), "OK")
+	for i = 100001, 250000 do
+		t[2 * i - 1] = "key" .. i
+		t[2 * i] = "value" .. i
+	end
+	table.insert(t, 1, "big2")
+	T.eq(db:hmset(t), "OK")
+	T.eq(db:hlen "big1", 100000)
+	T.eq(db:hlen "big2", 250000)
+	T.eq(db:hget("big2", "key250000"), "value250000")
+	db:del("big1", "big2")
+	db:disconnect()
+end)
+
 T.case("concurrent coroutines share one connection in order", function()
 	local db = redis.connect(conf())
 	local n, done = 200, 0

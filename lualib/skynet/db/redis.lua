@@ -217,6 +217,8 @@ setmetatable(command, { __index = function(t, k)
 		if type(v) == "table" then
 			return request(self, cmd, v)
 		end
+		-- (an argument list near Lua's stack limit, 1,000,000 slots counting
+		-- this copy, overflows: pass one table instead, as db:hmset { ... })
 		return request(self, cmd, { v, ... })
 	end
 	t[k] = f
