@@ -38,9 +38,12 @@ local function bad(line)
 	error("redis: malformed reply " .. string.format("%q", ssub(line, 1, 64)), 0)
 end
 
+-- redis caps a bulk string at 512 MB; anything larger is a corrupt stream
+local MAX_COUNT = 512 * 1024 * 1024
+
 local function read_count(line)
-	local n = tonumber(ssub(line, 2))
-	if n == nil or n ~= math.floor(n) then
+	local n = math.tointeger(tonumber(ssub(line, 2)))
+	if n == nil or n > MAX_COUNT then
 		bad(line)
 	end
 	return n
