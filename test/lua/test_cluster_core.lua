@@ -4,6 +4,7 @@
 -- closed with a log line, the node goes on).
 -- timeout: 60
 -- config: cluster_message_limit = 1000000
+-- config: cluster = ${ROOT}/test/lua/t_cluster_nodes.ini
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local core = require "skynet.cluster.core"
@@ -132,6 +133,46 @@ T.case("bad frames close the link with a log line, the node goes on", function()
 	for i = 1, 40 do many[i] = frame(string.pack("<BI4I4I4", 1, 1, i, 900000 // 20)) end
 	raw_peer(table.concat(many))
 	T.eq(cluster.call("self", ".self", "echo", "still"), "still", "the node goes on")
+end)
+
+T.case("an INI cluster file", function()
+	local nodes = skynet.call(skynet.uniqueservice("clusterd"), "lua", "nodes")
+	T.eq(nodes.alpha, "127.0.0.1:1", "alpha")
+	T.eq(nodes.beta, "10.0.0.2:2528", "beta, comment cut")
+	T.raises("cluster node [gamma] is absent.", cluster.call, "gamma", "@x")
+end)
+
+-- A fake node: answers the first request with the frame reply(session).
+local function fake_node(reply)
+	local lid, _, lport = socket.listen("127.0.0.1", 0)
+	socket.start(lid, function(fd)
+		socket.start(fd)
+		local h = socket.read(fd, 2)
+		local body = h and socket.read(fd, core.header(h))
+		if body then
+			local _, session = core.unpackrequest(body)
+			socket.write(fd, reply(session))
+		end
+	end)
+	return lid, lport
+end
+
+T.case("bad replies close the link: the call fails naming the node", function()
+	T.expect_error("cluster node \\[fake")
+	local cases = {
+		{ "fake1", function() return "\0\3abc" end, "malformed response frame" },
+		{ "fake2", function(s) return string.pack(">s2", string.pack("<I4BI4", s, 2, 5000000)) end, "refused" },
+		{ "fake3", function(s)
+			return string.pack(">s2", string.pack("<I4BI4", s, 2, 10)) .. string.pack(">s2", string.pack("<I4B", s, 3) .. string.rep("x", 20))
+		end, "longer than announced" },
+	}
+	for _, c in ipairs(cases) do
+		local lid, lport = fake_node(c[2])
+		cluster.reload { [c[1]] = "127.0.0.1:" .. lport }
+		local err = T.raises("cluster node [" .. c[1] .. "] link failed", cluster.call, c[1], 1, "x")
+		T.ok(err:find(c[3], 1, true), err)
+		socket.close(lid)
+	end
 end)
 
 T.case("a call through this node's own cluster port (large both ways)", function()
