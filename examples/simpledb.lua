@@ -1,5 +1,5 @@
--- examples/simpledb.lua: a tiny key/value service (GET key, SET key value)
--- served to the other node of the cluster example.
+-- examples/simpledb.lua: a tiny key/value service (GET key, SET key value;
+-- a PING send is logged) served to the other node of the cluster example.
 local skynet = require "skynet"
 
 local db = {}
@@ -16,8 +16,17 @@ function command.SET(key, value)
 end
 
 skynet.start(function()
-	skynet.dispatch("lua", function(_, _, cmd, ...)
-		local f = assert(command[cmd], cmd)
+	skynet.dispatch("lua", function(session, source, cmd, ...)
+		cmd = tostring(cmd):upper()
+		if cmd == "PING" and session == 0 then
+			local s = tostring((...))
+			if #s > 20 then
+				s = s:sub(1, 20) .. "...(" .. #s .. ")"
+			end
+			skynet.error(string.format("%s ping %s", skynet.address(source), s))
+			return
+		end
+		local f = assert(command[cmd], "unknown command " .. cmd)
 		skynet.retpack(f(...))
 	end)
 end)

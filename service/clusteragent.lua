@@ -25,6 +25,10 @@ local register_name = {}
 local large = {}        -- session -> { addr, is_push, size, got, tag, parts }
 local large_bytes = 0   -- announced bytes of all pending multi-part requests
 local closed = false
+-- calls of this link still waiting for their target: a peer may not stack
+-- up more (each holds a coroutine and its message)
+local MAX_INFLIGHT = tonumber(skynet.getenv "cluster_max_inflight") or 65536
+local inflight = 0
 
 -- Replies queued while more messages wait in this service's queue go out in
 -- one write (the flush is a message to self, behind them).
@@ -83,6 +87,7 @@ end
 local function call(addr, session, msg, tag)
 	local target = resolve(addr)
 	if target == nil then
+		inflight = inflight - 1
 		return write(cluster.packresponse(session, false, "Invalid name"))
 	end
 	local ok, rmsg, rsz
@@ -91,6 +96,7 @@ local function call(addr, session, msg, tag)
 	else
 		ok, rmsg, rsz = pcall(skynet.rawcall, target, "lua", msg)
 	end
+	inflight = inflight - 1
 	if ok then
 		write(cluster.packresponse(session, true, rmsg, rsz))
 	else
@@ -109,6 +115,10 @@ local function dispatch(addr, session, msg, is_push, tag)
 		end
 		return
 	end
+	if inflight >= MAX_INFLIGHT then
+		error(string.format("more than %d calls waiting (cluster_max_inflight)", MAX_INFLIGHT))
+	end
+	inflight = inflight + 1
 	skynet.fork(call, addr, session, msg, tag)
 end
 

@@ -4,6 +4,7 @@
 -- closed with a log line, the node goes on).
 -- timeout: 60
 -- config: cluster_message_limit = 1000000
+-- config: cluster_max_inflight = 8
 -- config: cluster = ${ROOT}/test/lua/t_cluster_nodes.ini
 local skynet = require "skynet"
 local socket = require "skynet.socket"
@@ -95,6 +96,11 @@ T.case("fuzz: random and mutated frames never crash the parsers", function()
 end)
 
 local port
+local held = {}
+local function held_release()
+	for _, r in ipairs(held) do r(true, "released") end
+	held = {}
+end
 
 local function raw_peer(bytes)
 	local fd = assert(socket.open("127.0.0.1", port))
@@ -132,6 +138,11 @@ T.case("bad frames close the link with a log line, the node goes on", function()
 	local many = {}
 	for i = 1, 40 do many[i] = frame(string.pack("<BI4I4I4", 1, 1, i, 900000 // 20)) end
 	raw_peer(table.concat(many))
+	-- more waiting calls on one link than cluster_max_inflight (8)
+	local calls = {}
+	for i = 1, 12 do calls[i] = core.packrequest(".self", i, skynet.pack("hold")) end
+	raw_peer(table.concat(calls))
+	held_release()
 	T.eq(cluster.call("self", ".self", "echo", "still"), "still", "the node goes on")
 end)
 
@@ -188,6 +199,8 @@ T.run(function()
 			skynet.retpack(a)
 		elseif cmd == "size" then
 			skynet.retpack(#a)
+		elseif cmd == "hold" then
+			held[#held + 1] = skynet.response()
 		elseif cmd == "big" then
 			skynet.retpack(string.rep("b", a))
 		end
