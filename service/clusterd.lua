@@ -278,7 +278,7 @@ function command.proxy(node, name)
 	local key = node .. "\0" .. tostring(name)
 	local p = proxies[key]
 	if p == nil then
-		p = skynet.newservice("clusterproxy", node, name)
+		p = skynet.newservice("clusterproxy", node, name, skynet.self())
 		if proxies[key] then
 			skynet.kill(p)
 			p = proxies[key]

@@ -6,8 +6,9 @@
 local skynet = require "skynet"
 require "skynet.manager"
 
-local node, address = ...
+local node, address, clusterd = ...
 address = tonumber(address) or address
+clusterd = tonumber(clusterd)
 
 skynet.register_protocol {
 	name = "system",
@@ -22,11 +23,18 @@ local forward_map = {
 }
 
 skynet.forward_type(forward_map, function()
-	local clusterd = skynet.uniqueservice("clusterd")
+	-- in forward mode no response is freed for us: trash the ones read here
+	if not clusterd then
+		clusterd = skynet.uniqueservice("clusterd")
+	end
 	local sender
 	local function get_sender()
 		-- asked again after a failure: the node may have come back
-		sender = sender or skynet.call(clusterd, "lua", "sender", node)
+		if not sender then
+			local msg, sz = skynet.rawcall(clusterd, "lua", skynet.pack("sender", node))
+			sender = skynet.unpack(msg, sz)
+			skynet.trash(msg, sz)
+		end
 		return sender
 	end
 	skynet.dispatch("system", function(session, _, msg, sz)
