@@ -146,6 +146,42 @@ T.case("prepared statements: prepare, execute with types, reset, close", functio
 	db:disconnect()
 end)
 
+T.case("execute: a stored procedure, a blob, timestamps, signed and unsigned tinyint", function()
+	local db = connect { on_connect = function(d) d:query "set names utf8mb4" end }
+	db:query "drop table if exists sp"
+	T.eq(db:query([[create table sp (id int not null auto_increment primary key, str varchar(45),
+		dt timestamp null default null, flt double, blb mediumblob, num int)]]).badresult, nil)
+	db:query "drop procedure if exists get_sp"
+	T.eq(db:query("create procedure get_sp(in p_id int) begin select * from sp where id = p_id; end").badresult, nil)
+	local ins = db:prepare "insert sp (str, dt, flt, num, blb) values (?, ?, ?, ?, ?)"
+	local blob = string.char(0xff, 0x8f, 3, 4, 10, 11, 13, 14, 16, 32, 48, 64)
+	local r = db:execute(ins, "test_str", "2020-3-20 15:30:40", 3.1415, 89, blob)
+	T.eq(r.affected_rows, 1)
+	T.eq(r.insert_id, 1)
+	local call = db:prepare "call get_sp(?)"
+	r = db:execute(call, 1)
+	T.eq(r.mulitresultset, true, "skynet's key for execute's multi-results")
+	local row = r[1][1]
+	T.eq(row.str, "test_str")
+	T.eq(row.dt, "2020-03-20 15:30:40")
+	T.eq(row.flt, 3.1415)
+	T.eq(row.num, 89)
+	T.eq(row.blb, blob, "blob intact")
+	db:stmt_close(ins)
+	db:stmt_close(call)
+	db:query "drop table if exists tiu"
+	db:query "create table tiu (i tinyint primary key, u tinyint unsigned)"
+	db:query "insert into tiu (i, u) values (-1, 1), (127, 128), (-127, 255)"
+	local st = db:prepare "select * from tiu order by i"
+	local rows = db:execute(st)
+	T.eq(rows[1].i, -127)
+	T.eq(rows[1].u, 255)
+	T.eq(rows[2].i, -1, "signed tinyint")
+	T.eq(rows[3].u, 128, "unsigned tinyint")
+	db:stmt_close(st)
+	db:disconnect()
+end)
+
 T.case("large packets over 16 MB, both ways", function()
 	local db = connect { max_packet_size = 64 * 1024 * 1024 }
 	db:query "drop table if exists big"
