@@ -210,23 +210,25 @@ run_harbor() {
 }
 
 # run_cluster: bench_call_cluster between two cluster nodes on loopback: the
-# callee node in the background, the caller measured.
+# callee node in the background, the caller measured; each with half the
+# cores as workers, as run_harbor.
 run_cluster() {
 	local name=call_cluster
 	[[ "$name" =~ $FILTER ]] || return 0
-	local r
+	local HTHREAD=${BENCH_HARBOR_THREAD:-$(( THREAD / 2 > 0 ? THREAD / 2 : 1 ))} r
 	for r in $(seq 1 "$RUNS"); do
-		local port=$((21000 + RANDOM % 10000)) nodes="$TMP/$name.$r.nodes" pid i rc
+		local port=$((21000 + RANDOM % 10000)) nodes="$TMP/$name.$r.nodes" cfg1 cfg2 pid i rc
 		printf 'callee = "127.0.0.1:%s"\n__nowaiting = true\n' "$port" >"$nodes"
-		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$(write_config "$name.$r.callee" \
-			bench_call_cluster "bench_cluster_role = callee" "cluster = $nodes")") >"$TMP/$name.$r.callee.out" 2>&1 &
+		cfg1=$(write_config "$name.$r.callee" bench_call_cluster "bench_cluster_role = callee" "cluster = $nodes")
+		cfg2=$(write_config "$name.$r" bench_call_cluster "cluster = $nodes")
+		sed -i "s/^thread = .*/thread = $HTHREAD/" "$cfg1" "$cfg2"
+		(cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg1") >"$TMP/$name.$r.callee.out" 2>&1 &
 		pid=$!
 		for i in $(seq 1 100); do
 			grep -q "BENCH_READY" "$TMP/$name.$r.callee.log" 2>/dev/null && break
 			sleep 0.1
 		done
-		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$(write_config "$name.$r" bench_call_cluster \
-			"cluster = $nodes")") >"$TMP/$name.$r.out" 2>&1
+		(cd "$OUT" && timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg2") >"$TMP/$name.$r.out" 2>&1
 		rc=$?
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
