@@ -58,7 +58,7 @@ SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpth
 # Keep family objects (made through a pattern rule) so their .d files stay valid.
 .SECONDARY:
 
-all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) $(OUT)/luaclib/lpeg.so tools
+all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) $(OUT)/luaclib/lpeg.so $(OUT)/luaclib/cjson.so tools
 
 deps:
 	@bash tools/deps.sh
@@ -97,6 +97,11 @@ $(OUT)/cservice/harbor.so: $(BUILD)/lualib-src/crypt_sha1.o
 $(OUT)/luaclib/lpeg.so:
 	@mkdir -p $(dir $@)
 	ln -sfn $(LUA_CMOD)/lpeg.so $@
+# cjson too: every service may `require "cjson"` (the default lua_cpath has the
+# system folder, a skynet config's luaclib-only lua_cpath would not).
+$(OUT)/luaclib/cjson.so:
+	@mkdir -p $(dir $@)
+	ln -sfn $(LUA_CMOD)/cjson.so $@
 
 # Loaded by a plain lua5.4, which cannot host the sanitizer runtime: no $(SAN).
 $(OUT)/luaclib/client.so: $(CLIENT_SRC) lualib-src/lua-crypt.c $(CRYPT_SRC) $(wildcard lualib-src/crypt_*.h)

@@ -47,10 +47,11 @@ return function(skynet, I)
 		end
 	end
 
-	function skynet.exit()
-		if exiting then
-			return
-		end
+	-- Everything skynet.exit does before the final yield. Each step may be
+	-- repeated: a service at its memlimit can fail half way (any allocation
+	-- raises), and a later skynet.exit (init_service's, once the failed start
+	-- function's data is garbage) must still get through.
+	local function exit_steps()
 		exiting = true
 		for i = I.fork_queue.h, I.fork_queue.t do
 			I.fork_queue[i] = nil
@@ -76,6 +77,17 @@ return function(skynet, I)
 			end
 		end)
 		c.command("EXIT")
+	end
+
+	function skynet.exit()
+		if exiting then
+			return
+		end
+		local ok, err = pcall(exit_steps)
+		if not ok then
+			exiting = false
+			error(err, 0)
+		end
 		coroutine_yield "QUIT"
 	end
 

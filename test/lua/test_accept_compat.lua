@@ -1,0 +1,67 @@
+-- test_accept_compat: what skynet's own test services and skynet-format game
+-- configs rely on: modules found through lua_cpath = root.."luaclib/?.so"
+-- alone (skynet ships lpeg.so there), skynet.queue2, and skynet.exit from a
+-- service at its memlimit.
+-- timeout: 30
+-- config: lua_cpath = ${OUT}/luaclib/?.so
+local skynet = require "skynet"
+local T = require "testlib"
+
+T.case("lpeg and cjson load with lua_cpath set to luaclib only", function()
+	T.eq(package.cpath, os.getenv("OUT") .. "/luaclib/?.so", "the config's cpath, nothing added")
+	local lpeg = require "lpeg"
+	T.eq(lpeg.match(lpeg.C(lpeg.R("az") ^ 1), "abc1"), "abc", "lpeg works")
+	local cjson = require "cjson"
+	T.eq(cjson.encode({ 1 }), "[1]", "cjson works")
+	local parser = require "sprotoparser"
+	T.ok(#parser.parse ".P { x 0 : integer }" > 0, "sprotoparser (needs lpeg) parses")
+end)
+
+T.case("skynet.queue2: a scoped, re-entrant lock in order of arrival", function()
+	local queue2 = require "skynet.queue2"
+	T.eq(skynet.queue2, queue2, "also reachable as skynet.queue2")
+	local lock = queue2()
+	local trail = {}
+	local done = 0
+	local function worker(name, ticks)
+		local guard <close> = lock()
+		trail[#trail + 1] = name .. "+"
+		do
+			local again <close> = lock() -- re-entrant in the holder
+			skynet.sleep(ticks)
+		end
+		trail[#trail + 1] = name .. "-"
+		done = done + 1
+	end
+	skynet.fork(worker, "a", 5)
+	skynet.fork(worker, "b", 1)
+	skynet.fork(worker, "c", 0)
+	T.wait_until(function() return done == 3 end, 300, "the three holders")
+	T.eq(table.concat(trail, " "), "a+ a- b+ b- c+ c-", "one holder at a time, in order")
+	local ok = pcall(function()
+		local guard <close> = lock()
+		error("raised while holding")
+	end)
+	T.ok(not ok, "the error went through")
+	local got = false
+	skynet.fork(function()
+		local guard <close> = lock()
+		got = true
+	end)
+	T.wait_until(function() return got end, 100, "the lock after an error released it")
+end)
+
+T.case("skynet.exit that failed at the memlimit can be called again", function()
+	local svc = skynet.newservice "t_accept_memexit"
+	local result
+	skynet.fork(function()
+		result = table.pack(pcall(skynet.call, svc, "lua", "go"))
+	end)
+	-- Without a retry the service stays half exited and the call never ends.
+	T.wait_until(function() return result end, 500, "the service to exit")
+	local ok, err = result[1], result[2]
+	T.ok(not ok, "the call fails: the service exited")
+	T.ok(string.find(tostring(err), "call failed", 1, true), "skynet's call failed: " .. tostring(err))
+end)
+
+T.run()
