@@ -6,7 +6,7 @@
  *   redirect(addr, source, type, session, msg [,sz])
  *   genid() -> new session     callback(f [,forward])    command(cmd [,param])
  *   intcommand(cmd [,param]) -> number    addresscommand(cmd [,param]) -> handle
- *   error(text)   trace(text)   now()   hpc()   self()   harbor(handle) -> id, isremote
+ *   error(text)   trace(tag, text [,co] [,level])   now()   hpc()   self()   harbor(handle) -> id, isremote
  *   pack(...) unpack(msg, sz) packstring(...) tostring(msg, sz) trash(msg, sz)
  *
  * The callback f is called as f(type, msg, sz, session, source) for every message
@@ -356,12 +356,49 @@ lself(lua_State *L) {
 	return 1;
 }
 
+/* trace(tag, text [, co] [, level]): skynet's trace line
+ * "<TRACE tag> <monotonic ns> text", and with a level (default 1 once a
+ * thread or level is given) " : source:line" for up to 3 Lua frames from
+ * that level up, as skynet's skynet.call and sleep report where they were. */
+#define TRACE_FRAMES 3
+
 static int
 ltrace(lua_State *L) {
 	struct skynet_context *ctx = get_context(L);
 	const char *tag = luaL_checkstring(L, 1);
 	const char *user = luaL_optstring(L, 2, "");
-	skynet_error(ctx, "<TRACE %s> %lld %s", tag, (long long)(skynet_now()), user);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long now = (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (lua_isnoneornil(L, 3)) {
+		skynet_error(ctx, "<TRACE %s> %lld %s", tag, now, user);
+		return 0;
+	}
+	lua_State *co = L;
+	int level;
+	if (lua_isthread(L, 3)) {
+		co = lua_tothread(L, 3);
+		level = (int)luaL_optinteger(L, 4, 1);
+	} else {
+		level = (int)luaL_optinteger(L, 3, 1);
+	}
+	char where[3 * TRACE_FRAMES * 128];
+	size_t used = 0;
+	int frames = 0;
+	lua_Debug ar;
+	while (frames < TRACE_FRAMES && lua_getstack(co, level++, &ar)) {
+		lua_getinfo(co, "Sl", &ar);
+		if (ar.currentline < 0)
+			continue; /* C functions: skynet skips them too */
+		int n = snprintf(where + used, sizeof(where) - used, "%s%s:%d",
+			frames ? " " : " : ", ar.source, ar.currentline);
+		if (n < 0 || (size_t)n >= sizeof(where) - used)
+			break;
+		used += (size_t)n;
+		frames++;
+	}
+	where[used] = '\0';
+	skynet_error(ctx, "<TRACE %s> %lld %s%s", tag, now, user, where);
 	return 0;
 }
 

@@ -255,7 +255,7 @@ end
 local function send_trace(addr)
 	local tag = session_coroutine_tracetag[running_thread]
 	if tag then
-		c.trace(tag, "call")
+		c.trace(tag, "call", 3) -- 3: the caller of skynet.call (skynet: 2, no helper)
 		c.send(addr, PTYPE_TRACE, 0, tag)
 	end
 end

@@ -36,7 +36,7 @@ return function(skynet, I)
 	local function suspend_sleep(session, token)
 		local tag = I.session_coroutine_tracetag[I.running()]
 		if tag then
-			c.trace(tag, "sleep")
+			c.trace(tag, "sleep", 2)
 		end
 		I.session_id_coroutine[session] = I.running()
 		assert(I.sleep_session[token] == nil, "token already in use")

@@ -64,4 +64,32 @@ T.case("skynet.exit that failed at the memlimit can be called again", function()
 	T.ok(string.find(tostring(err), "call failed", 1, true), "skynet's call failed: " .. tostring(err))
 end)
 
+-- Reads this node's log file (the harness sets `logger`) for a line.
+local function log_line(pattern)
+	local f = io.open(skynet.getenv "logger", "r")
+	if not f then
+		return nil
+	end
+	local text = f:read "a"
+	f:close()
+	return string.match(text, pattern)
+end
+
+T.case("skynet.trace lines: nanosecond clock and where the call was made", function()
+	local done, line = false, nil
+	skynet.fork(function()
+		skynet.trace "accept"
+		line = debug.getinfo(1, "l").currentline + 1
+		skynet.call(".launcher", "lua", "LIST") -- this line is reported
+		done = true
+	end)
+	T.wait_until(function() return done end, 300, "the traced call")
+	local pattern = "<TRACE (:%x+%-%d+)> (%d+) call : (@[^ \n]+)"
+	T.wait_until(function() return log_line(pattern) end, 300, "the call's trace line")
+	local tag, ns, src = log_line(pattern)
+	T.ok(#ns >= 10, "a monotonic nanosecond count, got " .. ns)
+	T.ok(string.find(src, "test_accept_compat.lua:" .. line, 1, true), "the caller's line, got " .. src)
+	T.ok(log_line("<TRACE " .. tag:gsub("%-", "%%-") .. "> %d+ trace accept"), "the trace start line")
+end)
+
 T.run()
