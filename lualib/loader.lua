@@ -51,6 +51,9 @@ if service_path then
 		package.path = service_path .. "?.lua;" .. package.path
 	end
 	SERVICE_PATH = service_path
+else
+	-- "dir/?.lua": the folder the service file was found in, as skynet sets it
+	SERVICE_PATH = string.match(pattern, "(.*/).+$")
 end
 
 if LUA_PRELOAD then

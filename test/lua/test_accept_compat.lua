@@ -92,4 +92,12 @@ T.case("skynet.trace lines: nanosecond clock and where the call was made", funct
 	T.ok(log_line("<TRACE " .. tag:gsub("%-", "%%-") .. "> %d+ trace accept"), "the trace start line")
 end)
 
+T.case("SERVICE_PATH: the folder of a service found through dir/?.lua", function()
+	local svc = skynet.newservice "t_accept_globals"
+	local name, path = skynet.call(svc, "lua")
+	T.eq(name, "t_accept_globals", "SERVICE_NAME")
+	T.eq(path, os.getenv("ROOT") .. "/test/lua/", "SERVICE_PATH")
+	skynet.kill(svc)
+end)
+
 T.run()
