@@ -64,19 +64,8 @@ end
 
 -- skynet.require: a require from a coroutine goes through
 -- lualib/skynet/require.lua (loaded then), so a module's skynet.init functions
--- may block and run before require returns. The runtime's own lazy tiers
--- (skynet.ext*) never block and stay on Lua's require. Every service holds
--- this function (about 1 KB of Lua heap): keep it small.
-do
-	local lua_require, skynet_require = require, nil
-	function require(name)
-		local _, main = coroutine.running()
-		if main or package.loaded[name] ~= nil or type(name) ~= "string" or string.find(name, "^skynet%.ext") then
-			return lua_require(name)
-		end
-		skynet_require = skynet_require or lua_require "skynet.require"
-		return skynet_require.require(name)
-	end
-end
+-- may block and run before require returns (the rule is in snlua_cache.c's
+-- hook_require: a C closure, so an idle service pays no Lua heap for it).
+require = codecache.hook_require(require)
 
 main(select(2, table.unpack(args)))

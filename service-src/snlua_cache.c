@@ -183,11 +183,77 @@ searcher_lua(lua_State *L) {
 	return 2;
 }
 
+/* The require every service gets from loader.lua (hook_require). A require
+ * from a coroutine other than the main one goes to skynet.require's, loaded
+ * on first need, so a module's skynet.init functions may block before
+ * require returns; everything else (the main chunk, modules already loaded,
+ * the runtime's own lazy tiers skynet.ext*, which never block) stays Lua's.
+ * In C because every service holds it: a Lua closure costs each idle
+ * service about 1 KB of heap. Upvalues: Lua's require, then skynet.require's
+ * (nil until first used). */
+static int
+require_done(lua_State *L, int status, lua_KContext base) {
+	(void)status;
+	return lua_gettop(L) - (int)base;
+}
+
+static int
+require_routed(lua_State *L) {
+	if (lua_pushthread(L)) { /* the main thread */
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pop(L, 1);
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return 0;
+	const char *name = lua_tostring(L, 1);
+	if (strncmp(name, "skynet.ext", 10) == 0)
+		return 0;
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	int loaded = lua_getfield(L, -1, name) != LUA_TNIL;
+	lua_pop(L, 2);
+	return !loaded;
+}
+
+static int
+lrequire(lua_State *L) {
+	lua_settop(L, 1);
+	if (!require_routed(L)) {
+		lua_pushvalue(L, lua_upvalueindex(1));
+		lua_insert(L, 1);
+		lua_call(L, 1, LUA_MULTRET);
+		return lua_gettop(L);
+	}
+	if (lua_isnil(L, lua_upvalueindex(2))) {
+		lua_pushvalue(L, lua_upvalueindex(1));
+		lua_pushliteral(L, "skynet.require");
+		lua_call(L, 1, 1);
+		lua_getfield(L, -1, "require");
+		lua_replace(L, lua_upvalueindex(2));
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(2));
+	lua_insert(L, 1);
+	/* skynet.require may yield (a module that blocks in its init). */
+	lua_callk(L, 1, LUA_MULTRET, 0, require_done);
+	return require_done(L, LUA_OK, 0);
+}
+
+static int
+lhook_require(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_pushnil(L);
+	lua_pushcclosure(L, lrequire, 2);
+	return 1;
+}
+
 static int
 open_codecache(lua_State *L) {
 	luaL_Reg l[] = {
 		{ "loadfile", lcache_loadfile },
 		{ "clear", lcache_clear },
+		{ "hook_require", lhook_require },
 		{ NULL, NULL },
 	};
 	luaL_newlib(L, l);
