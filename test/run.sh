@@ -45,22 +45,26 @@ selected() { [[ "$1" =~ $FILTER ]]; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
-# free_port [N]: prints N (default 1) ports free for TCP and UDP on 127.0.0.1
-# now, below the ephemeral range, so no client connection takes one before the
-# test listens on it (tests that reopen a listener on the same port need that).
+# free_port [N [OFFSET]]: prints N (default 1) ports free for TCP and UDP on
+# 127.0.0.1 now, below the ephemeral range, so no client connection takes one
+# before the test listens on it (tests that reopen a listener on the same port
+# need that). With OFFSET, port+OFFSET is free and below that range too (a
+# redis cluster node also listens on port+10000).
 free_port() {
-	python3 - "${1:-1}" <<'PY'
+	python3 - "${1:-1}" "${2:-0}" <<'PY'
 import random, socket, sys
-want, found = int(sys.argv[1]), []
-while len(found) < want:
-    p = random.randint(20000, 32000)
-    if p in found:
-        continue
+want, offset, found = int(sys.argv[1]), int(sys.argv[2]), []
+def free(p):
     try:
         for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
             with socket.socket(socket.AF_INET, kind) as s:
                 s.bind(("127.0.0.1", p))
     except OSError:
+        return False
+    return True
+while len(found) < want:
+    p = random.randint(20000, 32000 - offset)
+    if p in found or p + offset in found or not free(p) or (offset and not free(p + offset)):
         continue
     found.append(p)
 print(" ".join(map(str, found)))

@@ -46,7 +46,8 @@ net_db_redis() {
 	fi
 	DB_REDIS_PIDS=""
 	local ports port c1 c2 c3
-	ports=$(free_port 4)
+	# cluster nodes also listen on port + 10000 (the cluster bus)
+	ports="$(free_port 1) $(free_port 3 10000)"
 	read -r port c1 c2 c3 <<<"$ports"
 	db_redis_start redis_single "$port" --requirepass skynetpw
 	local p
