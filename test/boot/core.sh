@@ -54,7 +54,7 @@ core_oom() {
 	local name="boot: out of memory, then SIGTERM"
 	selected "$name" || return 0
 	if core_is_asan; then
-		echo "# skip $name (ASan needs more address space than ulimit -v leaves)"
+		skip "$name" "ASan needs more address space than ulimit -v leaves"
 		return 0
 	fi
 	local run

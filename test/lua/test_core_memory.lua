@@ -60,8 +60,7 @@ end)
 
 T.case("jestat and mallctl read jemalloc", function()
 	if memory.allocator() ~= "jemalloc" then
-		skynet.error("# skip: sanitizer build uses the system allocator")
-		return
+		T.skip("the sanitizer build uses the system allocator")
 	end
 	local st = memory.jestat()
 	for _, k in ipairs { "stats.allocated", "stats.resident", "stats.retained", "stats.mapped", "stats.active" } do

@@ -503,10 +503,8 @@ test_udp_v6(void) {
 	int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 	if (fd >= 0)
 		close(fd);
-	if (!ok) {
-		printf("# skip: ::1 not available\n");
-		return;
-	}
+	if (!ok)
+		SKIP("::1 not available");
 	udp_round_trip("::1", AF_INET6);
 	/* TCP over IPv6 too. */
 	int lid = socket_server_listen(SS, 1, "::1", 0, 8);

@@ -9,6 +9,10 @@
 
 static int testlib_failed_case;
 static int testlib_failures;
+static const char *testlib_skip_reason;
+
+/* SKIP(why): ends the case as skipped ("ok - name # skip why"), never a pass. */
+#define SKIP(why) do { testlib_skip_reason = (why); return; } while (0)
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -30,8 +34,10 @@ static int testlib_failures;
 
 #define RUN(fn) do { \
 	testlib_failed_case = 0; \
+	testlib_skip_reason = NULL; \
 	fn(); \
 	if (testlib_failed_case) { testlib_failures++; printf("not ok - %s\n", #fn); } \
+	else if (testlib_skip_reason) printf("ok - %s # skip %s\n", #fn, testlib_skip_reason); \
 	else printf("ok - %s\n", #fn); \
 	fflush(stdout); \
 } while (0)
