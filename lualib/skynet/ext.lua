@@ -138,7 +138,7 @@ return function(skynet, I)
 	end
 
 	function skynet.setenv(key, value)
-		assert(c.command("GETENV", key) == nil, "can't setenv an existing key: " .. tostring(key))
+		assert(c.command("GETENV", key) == nil, "Can't setenv exist key : " .. tostring(key))
 		c.command("SETENV", key .. " " .. value)
 	end
 

@@ -100,4 +100,10 @@ T.case("SERVICE_PATH: the folder of a service found through dir/?.lua", function
 	skynet.kill(svc)
 end)
 
+T.case("skynet.setenv of a key that exists: skynet's assertion text", function()
+	skynet.setenv("accept_once", "1")
+	T.raises("Can't setenv exist key : accept_once", skynet.setenv, "accept_once", "2")
+	T.eq(skynet.getenv "accept_once", "1", "the first value stays")
+end)
+
 T.run()
