@@ -162,12 +162,15 @@ local function auth(fd)
 	local nonce = crypt.randomkey() .. crypt.randomkey()
 	socket.write(fd, string.pack(">s2", "\5" .. nonce))
 	local body = read_frame(fd)
-	if not body or #body ~= 41 or body:sub(1, 5) ~= "\0\0\0\0\xA1" then
-		return false
+	if not body then
+		return false, "refused by the node (cluster_secret)"
+	end
+	if #body ~= 41 or body:sub(1, 5) ~= "\0\0\0\0\xA1" then
+		return false, "the node does not answer the cluster_secret challenge"
 	end
 	local snonce, sproof = body:sub(6, 21), body:sub(22)
 	if sproof ~= crypt.hmac_sha1(secret, "skynet-cluster-S" .. nonce .. snonce) then
-		return false
+		return false, "the node cannot prove cluster_secret"
 	end
 	socket.write(fd, string.pack(">s2", "\6" .. crypt.hmac_sha1(secret, "skynet-cluster-C" .. snonce .. nonce)))
 	return true
@@ -180,10 +183,13 @@ local function connect()
 	end
 	local h, p = host, port
 	local fd, err = socket.open(h, p)
-	if fd and secret and not auth(fd) then
-		socket.close(fd)
-		fd, err = nil, "cannot prove cluster_secret"
-		skynet.error(string.format("cluster node [%s] cannot prove cluster_secret", node))
+	if fd and secret then
+		local ok, why = auth(fd)
+		if not ok then
+			socket.close(fd)
+			fd, err = nil, why
+			skynet.error(string.format("cluster node [%s]: %s", node, why))
+		end
 	end
 	if fd and (h ~= host or p ~= port or down) then
 		socket.close(fd) -- the node moved meanwhile
