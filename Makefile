@@ -54,14 +54,17 @@ TOOL_SRC := $(wildcard test/tools/*.c bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(TOOL_SRC)))
 SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpthread -lm
 
-.PHONY: all deps run test bench asan clean unit tools
+.PHONY: all deps deps-test run test bench asan clean unit tools
 # Keep family objects (made through a pattern rule) so their .d files stay valid.
 .SECONDARY:
 
 all: $(OUT)/skynet $(CSERVICES) $(OUT)/luaclib/skynet.so $(FAMILY_SO) $(if $(CLIENT_SRC),$(OUT)/luaclib/client.so) $(OUT)/luaclib/lpeg.so $(OUT)/luaclib/cjson.so tools
 
 deps:
-	@bash tools/deps.sh
+	@bash tools/deps.sh build
+
+deps-test:
+	@bash tools/deps.sh test
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -127,15 +130,15 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./skynet config/game.conf
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@bash test/run.sh
 
-bench: deps
+bench: deps-test
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
 
-asan: deps
+asan: deps-test
 	@$(MAKE) --no-print-directory MODE=asan all unit
 	@SKYNET_OUT=build/asan SKYNET_BUILD=build/asan bash test/run.sh
 
