@@ -106,4 +106,17 @@ T.case("skynet.setenv of a key that exists: skynet's assertion text", function()
 	T.eq(skynet.getenv "accept_once", "1", "the first value stays")
 end)
 
+T.case("sharetable and datasheet sub-tables print as plain tables, as skynet's", function()
+	local sharetable = require "skynet.sharetable"
+	sharetable.loadtable("accept_st", { y = { "hello" } })
+	local t = sharetable.query "accept_st"
+	T.eq(type(t.y), "table", "type")
+	T.ok(string.find(tostring(t.y), "^table: "), "tostring, got " .. tostring(t.y))
+	local builder = require "skynet.datasheet.builder"
+	local datasheet = require "skynet.datasheet"
+	builder.new("accept_ds", { c = { 3 } })
+	local d = datasheet.query "accept_ds"
+	T.ok(string.find(tostring(d.c), "^table: "), "datasheet tostring, got " .. tostring(d.c))
+end)
+
 T.run()

@@ -141,9 +141,7 @@ function meta.__pairs(p)
 	end, p, nil
 end
 
-function meta.__tostring(p)
-	return "sharedata: " .. path_of(S[p])
-end
+-- No __tostring: skynet's proxies print as plain tables ("table: 0x...").
 
 -- A root proxy over box (a box of skynet.sharedata.core).
 function corelib.box(box)
