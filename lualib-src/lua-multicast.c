@@ -152,6 +152,17 @@ lunpack(lua_State *L) {
 	return 3;
 }
 
+/* A delivery dropped with a dead subscriber's queue still holds its reference
+ * (skynet_drop_callback): give it back, or the package would live forever. */
+static void
+drop_delivery(void *msg, size_t sz) {
+	if (sz != sizeof(struct mc_package *))
+		return;
+	struct mc_package *p;
+	memcpy(&p, msg, sizeof(p));
+	package_release(p, 1);
+}
+
 static int
 lclose(lua_State *L) {
 	package_release(check_package(L, 1), 1);
@@ -185,6 +196,7 @@ llive(lua_State *L) {
 LUAMOD_API int
 luaopen_skynet_multicast_core(lua_State *L) {
 	luaL_checkversion(L);
+	skynet_drop_callback(PTYPE_MULTICAST, drop_delivery);
 	luaL_Reg l[] = {
 		{ "pack", lpack },
 		{ "copy", lcopy },

@@ -53,6 +53,14 @@ int skynet_sendname(struct skynet_context *context, uint32_t source, const char 
 
 int skynet_isremote(struct skynet_context *context, uint32_t handle, int *harbor);
 
+/* A message type whose body refers to more than its own buffer (a refcounted
+ * package, say) registers how to let go of it: when such a message is dropped
+ * undelivered (its receiver died with it queued), f(msg, sz) releases what the
+ * body refers to; the runtime then frees the body itself. One function per
+ * type (the last one set wins); types 0..255. */
+typedef void (*skynet_drop_cb)(void *msg, size_t sz);
+void skynet_drop_callback(int type, skynet_drop_cb f);
+
 /* Return 0 to let the runtime free msg after the callback, 1 to keep it (the
  * callback then owns it and must skynet_free it). */
 typedef int (*skynet_cb)(struct skynet_context *context, void *ud, int type, int session,

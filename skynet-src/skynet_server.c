@@ -19,6 +19,8 @@
 
 #include "atomic.h"
 
+#include <stdatomic.h>
+
 #include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,16 +76,29 @@ delete_context(struct skynet_context *ctx) {
 	ATOM_FDEC(&S.total);
 }
 
+/* Release functions of message types whose body refers to more (set by the
+ * modules that own those types, skynet_drop_callback). */
+static _Atomic(skynet_drop_cb) drop_callbacks[256];
+
+void
+skynet_drop_callback(int type, skynet_drop_cb f) {
+	if (type >= 0 && type < 256)
+		atomic_store(&drop_callbacks[type], f);
+}
+
 /* Every message left in a dead service's queue is answered with PTYPE_ERROR so
  * that a caller waiting on it wakes up with an error instead of hanging. */
 static void
 drop_message(struct skynet_message *msg, void *ud) {
 	uint32_t self = *(uint32_t *)ud;
 	int type = (int)(msg->sz >> MESSAGE_TYPE_SHIFT);
+	size_t sz = msg->sz & MESSAGE_TYPE_MASK;
 	/* A socket event owns a second buffer (the bytes read). */
-	if (type == PTYPE_SOCKET && msg->data &&
-		(msg->sz & MESSAGE_TYPE_MASK) >= sizeof(struct skynet_socket_message))
+	if (type == PTYPE_SOCKET && msg->data && sz >= sizeof(struct skynet_socket_message))
 		skynet_free(((struct skynet_socket_message *)msg->data)->buffer);
+	skynet_drop_cb release = type < 256 ? atomic_load(&drop_callbacks[type]) : NULL;
+	if (release && msg->data)
+		release(msg->data, sz);
 	skynet_free(msg->data);
 	if (msg->session != 0 && msg->source != 0 && type != PTYPE_RESPONSE && type != PTYPE_ERROR)
 		skynet_send(NULL, self, msg->source, PTYPE_ERROR, msg->session, NULL, 0);

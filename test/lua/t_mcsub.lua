@@ -23,6 +23,13 @@ function CMD.subscribe()
 	ch:subscribe()
 end
 
+-- Holds its worker for `seconds` (wall clock): deliveries queue up meanwhile.
+function CMD.busy(seconds)
+	local deadline = skynet.hpc() + seconds * 1e9
+	while skynet.hpc() < deadline do
+	end
+end
+
 skynet.start(function()
 	ch = multicast.new {
 		channel = channel,

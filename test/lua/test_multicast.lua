@@ -75,6 +75,22 @@ T.case("a subscriber that exits is skipped and its packages freed", function()
 	T.wait_until(function() return mc.live() == 0 end, 200, "package freed without subscribers")
 end)
 
+T.case("a subscriber killed with deliveries still queued releases them", function()
+	local c = multicast.new()
+	local sub = skynet.newservice("t_mcsub", c.channel)
+	c:publish(0)
+	T.wait_until(function() return skynet.call(sub, "lua", "got") == 1 end, 500, "the first delivery")
+	T.wait_until(function() return mc.live() == 0 end, 200, "the first package freed")
+	skynet.send(sub, "lua", "busy", 0.5)
+	for i = 1, 5 do
+		c:publish(i)
+	end
+	T.wait_until(function() return mc.live() == 5 end, 200, "five packages queued at the busy subscriber")
+	skynet.kill(sub)
+	T.wait_until(function() return mc.live() == 0 end, 300, "the queued deliveries released with the dead queue")
+	c:delete()
+end)
+
 T.case("delete: publishing to a deleted channel raises; the package is freed", function()
 	T.expect_error("unknown channel")
 	local c = ch.channel
