@@ -79,6 +79,10 @@ dispatch_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_
 		const char *err = lua_tostring(L, -1);
 		skynet_error(ctx, "lua call [%x to :%x : %d msgsz = %zu] error : %s", source,
 			skynet_context_handle(ctx), session, sz, err ? err : "(not a string)");
+		/* Out of memory (the service's memlimit): the failed message's garbage
+		 * is unreachable now; collect it so the clean-up can allocate. */
+		if (r == LUA_ERRMEM)
+			lua_gc(L, LUA_GCCOLLECT);
 		/* skynet.lua's clean-up: answer the failed request, run pending forks. */
 		if (lua_getfield(L, LUA_REGISTRYINDEX, "skynet_after_error") == LUA_TFUNCTION) {
 			lua_pushvalue(L, -2);

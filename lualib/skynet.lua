@@ -425,11 +425,18 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 end
 
 -- After dispatch_message raised: answer a request that failed before any
--- coroutine owned it, and run the forks queued before the error.
+-- coroutine owned it, or whose coroutine failed while its error was being
+-- handled (out of memory in suspend), and run the forks queued before the error.
 debug.getregistry().skynet_after_error = function(err)
 	if unanswered_session then
 		answer_error(unanswered_source, unanswered_session, tostring(err))
 		unanswered_session = nil
+	end
+	local co = running_thread
+	if co and session_coroutine_id[co] and coroutine.status(co) == "dead" then
+		answer_error(session_coroutine_address[co], session_coroutine_id[co], tostring(err))
+		session_coroutine_id[co] = nil
+		session_coroutine_address[co] = nil
 	end
 	local ferr = run_forks()
 	if ferr then
