@@ -30,6 +30,8 @@ void sha1_init(struct sha1_ctx *c);
 void sha1_update(struct sha1_ctx *c, const void *data, size_t n);
 void sha1_final(struct sha1_ctx *c, uint8_t out[SHA1_DIGEST]);
 void sha1(const void *data, size_t n, uint8_t out[SHA1_DIGEST]);
+/* HMAC-SHA1 (RFC 2104); a key longer than the block is hashed first. */
+void hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[SHA1_DIGEST]);
 
 void md5_init(struct md5_ctx *c);
 void md5_update(struct md5_ctx *c, const void *data, size_t n);

@@ -97,3 +97,26 @@ sha1(const void *data, size_t n, uint8_t out[SHA1_DIGEST]) {
 	sha1_update(&c, data, n);
 	sha1_final(&c, out);
 }
+
+void
+hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[SHA1_DIGEST]) {
+	uint8_t k[HASH_BLOCK] = { 0 };
+	if (keylen > HASH_BLOCK)
+		sha1(key, keylen, k);
+	else
+		memcpy(k, key, keylen);
+	uint8_t pad[HASH_BLOCK], inner[SHA1_DIGEST];
+	struct sha1_ctx c;
+	for (int i = 0; i < HASH_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	sha1_init(&c);
+	sha1_update(&c, pad, HASH_BLOCK);
+	sha1_update(&c, msg, len);
+	sha1_final(&c, inner);
+	for (int i = 0; i < HASH_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha1_init(&c);
+	sha1_update(&c, pad, HASH_BLOCK);
+	sha1_update(&c, inner, SHA1_DIGEST);
+	sha1_final(&c, out);
+}

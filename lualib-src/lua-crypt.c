@@ -433,24 +433,8 @@ lhmac_sha1(lua_State *L) {
 	size_t keysz, sz;
 	const char *key = luaL_checklstring(L, 1, &keysz);
 	const char *text = luaL_checklstring(L, 2, &sz);
-	uint8_t k[HASH_BLOCK] = { 0 }, pad[HASH_BLOCK], inner[SHA1_DIGEST], d[SHA1_DIGEST];
-	if (keysz > HASH_BLOCK)
-		sha1(key, keysz, k);
-	else
-		memcpy(k, key, keysz);
-	struct sha1_ctx c;
-	for (int i = 0; i < HASH_BLOCK; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha1_init(&c);
-	sha1_update(&c, pad, HASH_BLOCK);
-	sha1_update(&c, text, sz);
-	sha1_final(&c, inner);
-	for (int i = 0; i < HASH_BLOCK; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha1_init(&c);
-	sha1_update(&c, pad, HASH_BLOCK);
-	sha1_update(&c, inner, SHA1_DIGEST);
-	sha1_final(&c, d);
+	uint8_t d[SHA1_DIGEST];
+	hmac_sha1(key, keysz, text, sz, d);
 	lua_pushlstring(L, (const char *)d, SHA1_DIGEST);
 	return 1;
 }
