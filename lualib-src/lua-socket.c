@@ -32,7 +32,7 @@
  *                               default is the config key socket_write_limit)
  *   queued(handle) -> n         messages waiting at a service (gate back-pressure)
  *   info() -> { {id, address (owner), type, read, write, wbuffer, rtime, wtime,
- *       reading, writing, peer} | {id, address, type = "LISTEN", accept, rtime,
+ *       reading, writing, nodelay (TCP), peer} | {id, address, type = "LISTEN", accept, rtime,
  *       sock}, ... }   every socket of the node (skynet's netstat fields; a UDP
  *       socket has sock = its own address instead of peer);
  *       type: "LISTEN", "TCP", "UDP", "BIND", "CLOSING"
@@ -713,6 +713,11 @@ push_info(lua_State *L, const struct socket_info *si) {
 	lua_setfield(L, -2, "reading");
 	lua_pushboolean(L, si->writing);
 	lua_setfield(L, -2, "writing");
+	if (t == SOCKET_INFO_TCP) {
+		/* beyond skynet: whether Nagle is off (socket.nodelay, the gate's option) */
+		lua_pushboolean(L, si->nodelay);
+		lua_setfield(L, -2, "nodelay");
+	}
 	if (si->name[0]) {
 		/* UDP: its own address (beyond skynet, which names none) */
 		lua_pushstring(L, si->name);

@@ -7,6 +7,8 @@
 #include "socket_internal.h"
 #include "skynet_malloc.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -46,6 +48,17 @@ info_name(const struct socket *s, int type, char *buf, size_t sz) {
 		ss_addr_text((struct sockaddr *)&sa, buf, sz, NULL);
 }
 
+static int
+info_nodelay(const struct socket *s, int type) {
+	int on = 0;
+	socklen_t len = sizeof(on);
+	if (s->fd < 0 || type != SOCKET_INFO_TCP)
+		return 0;
+	if (getsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0)
+		return 0;
+	return on != 0;
+}
+
 /* Fills *out from slot s; false when the slot holds no live socket. */
 static bool
 info_fill(struct socket *s, struct socket_info *out) {
@@ -65,6 +78,7 @@ info_fill(struct socket *s, struct socket_info *out) {
 		out->reading = s->reading;
 		out->writing = s->writing;
 		info_name(s, out->type, out->name, sizeof(out->name));
+		out->nodelay = info_nodelay(s, out->type);
 	}
 	spinlock_unlock(&s->dw_lock);
 	return live;

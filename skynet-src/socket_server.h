@@ -127,6 +127,7 @@ struct socket_info {
 	int64_t wbuffer;     /* bytes waiting to be sent */
 	int reading;
 	int writing;
+	int nodelay;         /* TCP: TCP_NODELAY is set (Nagle off) */
 	char name[128];      /* peer "ip:port" (listener: its own address), or "" */
 	struct socket_info *next;
 };

@@ -1,5 +1,5 @@
 -- test_readme: behaviours the README promises that no other test checks: the
--- `memlimit` config key, `profile` CPU figures, socket.lwrite.
+-- `memlimit` config key, `profile` CPU figures, socket.lwrite, nodelay.
 -- config: memlimit = 8M
 -- config: profile = 1
 -- timeout: 30
@@ -42,6 +42,44 @@ T.case("socket.lwrite: low-priority data is delivered with the normal data", fun
 	T.ok(got[1] == "low-high" or got[1] == "highlow-", "both parts delivered intact: " .. tostring(got[1]))
 	socket.close(c)
 	socket.close(lid)
+end)
+
+-- nodelay as netstat sees it (socketdriver.info reads TCP_NODELAY back).
+local function nodelay_of(id)
+	for _, s in ipairs(socket.netstat()) do
+		if s.id == id then
+			return s.nodelay
+		end
+	end
+end
+
+T.case("socket.nodelay and the gate's nodelay option turn Nagle off", function()
+	local lid, _, port = socket.listen("127.0.0.1", 0)
+	socket.start(lid, function(id) socket.start(id) end)
+	local plain = assert(socket.open("127.0.0.1", port))
+	local quick = assert(socket.open("127.0.0.1", port))
+	socket.nodelay(quick)
+	T.wait_until(function() return nodelay_of(quick) == true end, 300, "nodelay on the socket")
+	T.eq(nodelay_of(plain), false, "a socket left alone keeps Nagle")
+	socket.close(plain)
+	socket.close(quick)
+	socket.close(lid)
+	-- the gate's option applies to every connection it accepts
+	local watchdog_events = {}
+	skynet.dispatch("lua", function(_, _, what, kind, fd)
+		if what == "socket" and kind == "open" then
+			watchdog_events[#watchdog_events + 1] = fd
+		end
+	end)
+	local gate = skynet.newservice("gate")
+	local _, gport = skynet.call(gate, "lua", "open",
+		{ address = "127.0.0.1", port = 0, maxclient = 4, nodelay = true, watchdog = skynet.self() })
+	local c = assert(socket.open("127.0.0.1", gport))
+	local fd = T.wait_until(function() return watchdog_events[1] end, 300, "the gate's open report")
+	T.wait_until(function() return nodelay_of(fd) == true end, 300, "nodelay on the gate's connection")
+	socket.close(c)
+	skynet.call(gate, "lua", "close")
+	skynet.kill(gate)
 end)
 
 T.run()
