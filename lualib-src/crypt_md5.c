@@ -70,23 +70,7 @@ md5_init(struct md5_ctx *c) {
 
 void
 md5_update(struct md5_ctx *c, const void *data, size_t n) {
-	const uint8_t *p = data;
-	size_t used = c->bytes % HASH_BLOCK;
-	c->bytes += n;
-	if (used) {
-		size_t take = HASH_BLOCK - used;
-		if (take > n)
-			take = n;
-		memcpy(c->buf + used, p, take);
-		p += take;
-		n -= take;
-		if (used + take < HASH_BLOCK)
-			return;
-		md5_compress(c->h, c->buf);
-	}
-	for (; n >= HASH_BLOCK; p += HASH_BLOCK, n -= HASH_BLOCK)
-		md5_compress(c->h, p);
-	memcpy(c->buf, p, n);
+	hash_feed(c->h, c->buf, &c->bytes, data, n, md5_compress);
 }
 
 void
