@@ -57,6 +57,15 @@ wait_for() {
 	return 1
 }
 
+# wait_or_kill PID FILE PATTERN [TENTHS]: wait_for; if the line never comes,
+# the node (a child of this shell) is killed and reaped, and it returns 1.
+wait_or_kill() {
+	wait_for "$2" "$3" "${4:-100}" && return 0
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 1
+}
+
 boot_signal() {
 	local sig=$1
 	selected "boot: SIG$sig" || return 0
@@ -65,8 +74,7 @@ boot_signal() {
 	log="$TMP/sig$sig.log"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/sig$sig.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$log" "tick 3"; then
-		kill -9 $pid 2>/dev/null
+	if ! wait_or_kill $pid "$log" "tick 3"; then
 		notok "boot: SIG$sig" "node did not start"
 		return
 	fi
@@ -99,9 +107,7 @@ boot_logrotate() {
 	log="$TMP/hup.log"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/hup.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$log" "tick 2"; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$log" "tick 2"; then
 		notok "boot: SIGHUP reopens the log" "node did not start"
 		show_tail "$log" "$TMP/hup.out"
 		return
@@ -190,9 +196,7 @@ boot_valgrind() {
 	(cd "$OUT" && exec valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 \
 		"$OUT/skynet" "$cfg") >"$TMP/valgrind.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$log" "tick 3" 600; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$log" "tick 3" 600; then
 		notok "boot: valgrind" "node did not start under valgrind"
 		show_tail "$log" "$TMP/valgrind.out"
 		return

@@ -54,9 +54,7 @@ boot_sigterm_releases() {
 	log="$TMP/many.log"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/many.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$log" "many: ready"; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$log" "many: ready"; then
 		notok "$name" "node did not start"
 		show_tail "$log"
 		return
@@ -98,9 +96,7 @@ boot_shipped_config() {
 	echo "logger = $dir/game.log" >>"$dir/game.conf"
 	(cd "$dir" && exec "$OUT/skynet" game.conf) >"$dir/game.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$dir/game.log" "example game server ready" 150; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$dir/game.log" "example game server ready" 150; then
 		notok "$name" "no ready line"
 		show_tail "$dir/game.log" "$dir/game.out"
 		return
@@ -131,9 +127,7 @@ boot_custom_bootstrap() {
 	log="$TMP/custom_bootstrap.log"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/custom_bootstrap.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$log" "tick 2"; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$log" "tick 2"; then
 		notok "$name" "no tick from the service it started"
 		show_tail "$log" "$TMP/custom_bootstrap.out"
 		return
@@ -159,9 +153,7 @@ boot_lua_logservice() {
 	sed -i 's/^logger = .*/logger = t_boot_logger/' "$cfg"
 	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$TMP/lualogger.out" 2>&1 &
 	pid=$!
-	if ! wait_for "$file" "lua-logger \[:[0-9a-f]*\] tick 2"; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if ! wait_or_kill $pid "$file" "lua-logger \[:[0-9a-f]*\] tick 2"; then
 		notok "$name" "the Lua logger wrote no tick"
 		show_tail "$file" "$TMP/lualogger.out"
 		return
