@@ -5,7 +5,12 @@
  * broker, else to the watchdog as text "<fd> data <bytes>".
  *
  * Init parameter: "S|L watchdog listen_address maxclient", or with the client
- * message type before maxclient: "S|L watchdog listen_address client_tag maxclient".
+ * message type before maxclient: "S|L watchdog listen_address client_tag maxclient"
+ * (client_tag 0 means PTYPE_CLIENT), then optional "key=value" options (beyond
+ * skynet, all off unless given):
+ *   idle_timeout=SECONDS   a connection that sends nothing for this long is
+ *                          closed (reported to the watchdog as a close)
+ *   max_per_address=N      connections from one peer ip; more are closed at once
  * watchdog is a handle (":0100000a") or name; "!" means none. listen_address is
  * "host:port" or "port".
  *
@@ -20,9 +25,17 @@
  * Back-pressure: every CHECK_BYTES forwarded to a connection's agent, the
  * agent's queue is looked at; past QUEUE_HIGH messages the connection stops
  * being read until the agent is down to QUEUE_LOW (looked at every 10 ms), so
- * a flooding client is slowed by TCP instead of filling the agent's queue. */
+ * a flooding client is slowed by TCP instead of filling the agent's queue.
+ *
+ * Slots: each connection keeps the time it last sent something; a sweep
+ * (every idle_timeout/2, 0.1 s to 1 s) closes the silent ones and logs one
+ * line with the count. Per-address counts live in a small hash table of the
+ * peer ips currently connected (an entry is freed with its last connection).
+ * Refusals (maxclient, max_per_address) are logged at most once a second
+ * with counts, in the Lua gate's wording. */
 #include "skynet.h"
 #include "skynet_socket.h"
+#include "gate_address.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +46,9 @@
 #define CHECK_BYTES (64 * 1024)
 #define QUEUE_HIGH 64
 #define QUEUE_LOW 8
+#define REPORT_INTERVAL 100        /* centiseconds between refusal log lines */
+#define IDLE_MAX_SECONDS 1000000
+
 
 struct connection {
 	int id;            /* socket id; 0 while the slot is free */
@@ -45,7 +61,10 @@ struct connection {
 	int got;
 	char *pack;        /* NULL while reading a header */
 	int fwd;           /* bytes forwarded to the agent since its queue was looked at */
-	int paused;        /* reading stopped until the agent catches up */
+	uint32_t active;   /* skynet_now() (centiseconds, truncated) of its last data */
+	uint8_t paused;    /* reading stopped until the agent catches up */
+	uint8_t closing;   /* closed for idleness; its close report is pending */
+	struct gate_address *addr; /* its peer ip (with max_per_address), or NULL */
 };
 
 struct gate {
@@ -58,7 +77,15 @@ struct gate {
 	int max_connection;
 	int count;
 	int paused;        /* connections paused for back-pressure */
-	int timer;         /* a 10 ms check is pending */
+	int pause_session; /* session of the pending 10 ms check, or 0 */
+	int tick_session;  /* session of the pending sweep / report timer, or 0 */
+	int idle_timeout;  /* centiseconds, 0 = off */
+	int max_per_address; /* 0 = off */
+	int refused_max;   /* refusals since the last report */
+	int refused_addr;
+	uint64_t refused_at; /* skynet_now() of the last report */
+	struct gate_address_table addrs; /* bucket NULL unless max_per_address */
+	char binding[256];
 	int free_head;
 	int bucket_mask;
 	int *bucket;
@@ -104,6 +131,7 @@ conn_remove(struct gate *g, int id) {
 		*p = c->next;
 		if (c->paused)
 			g->paused--;
+		gate_address_release(&g->addrs, c->addr);
 		skynet_free(c->pack);
 		memset(c, 0, sizeof(*c));
 		c->next = g->free_head;
@@ -131,18 +159,26 @@ report(struct gate *g, const char *fmt, ...) {
 	skynet_send(g->ctx, 0, g->watchdog, PTYPE_TEXT, 0, buf, n);
 }
 
+/* A timer of cs centiseconds; returns its session (the response's). */
+static int
+start_timer(struct gate *g, int cs) {
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%d", cs);
+	const char *session = skynet_command(g->ctx, "TIMEOUT", buf);
+	return session ? atoi(session) : 0;
+}
+
 static void
 arm_timer(struct gate *g) {
-	if (!g->timer) {
-		g->timer = 1;
-		skynet_command(g->ctx, "TIMEOUT", "1");
-	}
+	if (g->pause_session == 0)
+		g->pause_session = start_timer(g, 1);
 }
 
 /* The 10 ms check: resume the paused connections whose agent caught up. */
 static void
 check_paused(struct gate *g) {
-	g->timer = 0;
+	g->pause_session = 0;
+	uint32_t now = (uint32_t)skynet_now();
 	for (int i = 0; i < g->max_connection && g->paused > 0; i++) {
 		struct connection *c = &g->conn[i];
 		if (c->id == 0 || !c->paused)
@@ -150,11 +186,80 @@ check_paused(struct gate *g) {
 		if (c->agent && skynet_socket_queued(c->agent) > QUEUE_LOW)
 			continue;
 		c->paused = 0;
+		c->active = now; /* we stopped reading it: its silence is ours */
 		g->paused--;
 		skynet_socket_start(g->ctx, c->id);
 	}
 	if (g->paused > 0)
 		arm_timer(g);
+}
+
+/* ---- slots: idle sweep and refusal reports ---- */
+
+static int
+sweep_period(struct gate *g) {
+	int p = g->idle_timeout / 2;
+	return p < 10 ? 10 : p > 100 ? 100 : p;
+}
+
+/* The sweep runs while idle_timeout is on; otherwise the timer only runs to
+ * flush a pending refusal report. */
+static void
+arm_tick(struct gate *g) {
+	if (g->tick_session != 0)
+		return;
+	if (g->idle_timeout > 0)
+		g->tick_session = start_timer(g, sweep_period(g));
+	else if (g->refused_max + g->refused_addr > 0)
+		g->tick_session = start_timer(g, REPORT_INTERVAL);
+}
+
+/* At most one line a second about refused clients, with the counts. */
+static void
+report_refusals(struct gate *g) {
+	uint64_t now = skynet_now();
+	if (g->refused_max + g->refused_addr == 0 || now - g->refused_at < REPORT_INTERVAL)
+		return;
+	char cap[16] = "nil";
+	if (g->max_per_address > 0)
+		snprintf(cap, sizeof(cap), "%d", g->max_per_address);
+	skynet_error(g->ctx, "gate: refused %d client(s) over maxclient (%d) and %d over max_per_address (%s) since the last report",
+		g->refused_max, g->max_connection, g->refused_addr, cap);
+	g->refused_max = g->refused_addr = 0;
+	g->refused_at = now;
+}
+
+static void
+sweep_idle(struct gate *g) {
+	uint32_t now = (uint32_t)skynet_now();
+	int n = 0;
+	for (int i = 0; i < g->max_connection; i++) {
+		struct connection *c = &g->conn[i];
+		if (c->id == 0 || c->paused || c->closing || now - c->active < (uint32_t)g->idle_timeout)
+			continue;
+		c->closing = 1; /* the close report that follows goes to the watchdog */
+		skynet_socket_close(g->ctx, c->id);
+		n++;
+	}
+	if (n > 0)
+		skynet_error(g->ctx, "gate: closed %d client(s) idle for %d s", n, g->idle_timeout / 100);
+}
+
+static void
+on_tick(struct gate *g) {
+	g->tick_session = 0;
+	if (g->idle_timeout > 0)
+		sweep_idle(g);
+	report_refusals(g);
+	arm_tick(g);
+}
+
+static void
+refuse(struct gate *g, int id, int *counter) {
+	skynet_socket_close(g->ctx, id);
+	(*counter)++;
+	report_refusals(g);
+	arm_tick(g);
 }
 
 static void
@@ -293,6 +398,34 @@ command(struct gate *g, const char *msg, size_t sz) {
 /* ---- socket events ---- */
 
 static void
+accept_connection(struct gate *g, int id, const char *text, int tlen) {
+	if (g->count >= g->max_connection) {
+		refuse(g, id, &g->refused_max);
+		return;
+	}
+	struct gate_address *a = g->addrs.bucket ? gate_address_find(&g->addrs, text, (size_t)tlen) : NULL;
+	if (a && a->count >= g->max_per_address) {
+		refuse(g, id, &g->refused_addr);
+		return;
+	}
+	struct connection *c = conn_insert(g, id);
+	if (c == NULL) { /* count < max_connection keeps a slot free; stay defensive */
+		if (a) {
+			a->count++;
+			gate_address_release(&g->addrs, a); /* frees an entry made for this one */
+		}
+		refuse(g, id, &g->refused_max);
+		return;
+	}
+	if (a) {
+		a->count++;
+		c->addr = a;
+	}
+	c->active = (uint32_t)skynet_now();
+	report(g, "%d open %.*s", id, tlen, text);
+}
+
+static void
 socket_event(struct gate *g, const struct skynet_socket_message *m, size_t sz) {
 	struct skynet_context *ctx = g->ctx;
 	const char *text = (const char *)(m + 1);
@@ -303,9 +436,12 @@ socket_event(struct gate *g, const struct skynet_socket_message *m, size_t sz) {
 		if (i < 0) {
 			skynet_error(ctx, "gate: drop data from unknown connection %d", m->id);
 			skynet_socket_close(ctx, m->id);
-		} else if (feed(g, &g->conn[i], (const uint8_t *)m->buffer, m->ud) < 0) {
-			skynet_error(ctx, "gate: connection %d sent an oversized packet", m->id);
-			skynet_socket_close(ctx, m->id);
+		} else {
+			g->conn[i].active = (uint32_t)skynet_now();
+			if (feed(g, &g->conn[i], (const uint8_t *)m->buffer, m->ud) < 0) {
+				skynet_error(ctx, "gate: connection %d sent an oversized packet", m->id);
+				skynet_socket_close(ctx, m->id);
+			}
 		}
 		skynet_free(m->buffer);
 		break;
@@ -328,12 +464,7 @@ socket_event(struct gate *g, const struct skynet_socket_message *m, size_t sz) {
 		}
 		break;
 	case SKYNET_SOCKET_TYPE_ACCEPT:
-		if (g->count >= g->max_connection || conn_insert(g, m->ud) == NULL) {
-			skynet_socket_close(ctx, m->ud);
-			skynet_error(ctx, "gate: refuse %.*s, %d connections already", tlen, text, g->count);
-		} else {
-			report(g, "%d open %.*s", m->ud, tlen, text);
-		}
+		accept_connection(g, m->ud, text, tlen);
 		break;
 	case SKYNET_SOCKET_TYPE_WARNING:
 		if (m->ud > 0)
@@ -348,7 +479,6 @@ socket_event(struct gate *g, const struct skynet_socket_message *m, size_t sz) {
 static int
 gate_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t source,
 	const void *msg, size_t sz) {
-	(void)session;
 	struct gate *g = ud;
 	switch (type) {
 	case PTYPE_TEXT:
@@ -373,8 +503,11 @@ gate_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t so
 		if (sz >= sizeof(struct skynet_socket_message))
 			socket_event(g, msg, sz);
 		break;
-	case PTYPE_RESPONSE:
-		check_paused(g); /* the back-pressure timer */
+	case PTYPE_RESPONSE: /* a timer */
+		if (session == g->pause_session)
+			check_paused(g);
+		else if (session == g->tick_session)
+			on_tick(g);
 		break;
 	}
 	return 0;
@@ -402,6 +535,7 @@ gate_release(struct gate *g) {
 		if (g->listen_id >= 0)
 			skynet_socket_close(g->ctx, g->listen_id);
 	}
+	gate_address_free(&g->addrs);
 	skynet_free(g->conn);
 	skynet_free(g->bucket);
 	skynet_free(g);
@@ -431,35 +565,117 @@ start_listen(struct gate *g, const char *binding) {
 	return 0;
 }
 
-int
-gate_init(struct gate *g, struct skynet_context *ctx, const char *parm) {
-	if (parm == NULL)
-		parm = "";
-	char header = 0, watchdog[256] = "", binding[256] = "";
-	int n1 = 0, n2 = 0;
-	int n = sscanf(parm, "%c %255s %255s %d %d", &header, watchdog, binding, &n1, &n2);
-	g->ctx = ctx;
-	if (n < 4 || (header != 'S' && header != 'L')) {
-		skynet_error(ctx, "gate: bad parameter '%s' (want \"S|L watchdog address maxclient\")", parm);
-		return 1;
+/* A whole token as an integer in lo..hi. */
+static int
+parse_int(const char *s, long lo, long hi, int *out) {
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* One "key=value" option of the init parameter; logs and fails on a bad one. */
+static int
+parse_option(struct gate *g, const char *opt) {
+	const char *eq = strchr(opt, '=');
+	size_t klen = (size_t)(eq - opt);
+	const char *v = eq + 1;
+	if (klen == strlen("idle_timeout") && memcmp(opt, "idle_timeout", klen) == 0) {
+		char *end;
+		double sec = strtod(v, &end);
+		if (end == v || *end != '\0' || !(sec >= 0 && sec <= IDLE_MAX_SECONDS)) {
+			skynet_error(g->ctx, "gate: bad option '%s' (idle_timeout wants seconds, 0 to %d; 0 = off)",
+				opt, IDLE_MAX_SECONDS);
+			return -1;
+		}
+		int cs = (int)(sec * 100);
+		g->idle_timeout = sec > 0 && cs == 0 ? 1 : cs;
+		return 0;
 	}
-	g->header_size = header == 'S' ? 2 : 4;
-	g->client_tag = n == 5 ? n1 : PTYPE_CLIENT;
-	g->max_connection = n == 5 ? n2 : n1;
-	if (g->max_connection <= 0 || g->max_connection > 65536 || g->client_tag <= 0) {
-		skynet_error(ctx, "gate: maxclient must be 1..65536 (got %d)", g->max_connection);
-		return 1;
+	if (klen == strlen("max_per_address") && memcmp(opt, "max_per_address", klen) == 0) {
+		if (parse_int(v, 0, 65536, &g->max_per_address) < 0) {
+			skynet_error(g->ctx, "gate: bad option '%s' (max_per_address wants connections, 0 to 65536; 0 = off)", opt);
+			return -1;
+		}
+		return 0;
 	}
-	if (strcmp(watchdog, "!") != 0) {
-		g->watchdog = parse_handle(g, watchdog);
+	skynet_error(g->ctx, "gate: unknown option '%s' (known: idle_timeout, max_per_address)", opt);
+	return -1;
+}
+
+/* "S|L watchdog address [client_tag] maxclient [key=value ...]" */
+static int
+parse_parameter(struct gate *g, const char *parm) {
+	struct skynet_context *ctx = g->ctx;
+	char buf[1024];
+	if (strlen(parm) >= sizeof(buf)) {
+		skynet_error(ctx, "gate: parameter too long (%zu bytes)", strlen(parm));
+		return -1;
+	}
+	strcpy(buf, parm);
+	char *tok[16];
+	int n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == 16) {
+			skynet_error(ctx, "gate: too many fields in '%s'", parm);
+			return -1;
+		}
+		tok[n++] = t;
+	}
+	int nums = 0;
+	while (3 + nums < n && strchr(tok[3 + nums], '=') == NULL)
+		nums++;
+	if (n < 4 || nums < 1 || nums > 2 || (strcmp(tok[0], "S") != 0 && strcmp(tok[0], "L") != 0)) {
+		skynet_error(ctx, "gate: bad parameter '%s' (want \"S|L watchdog address [client_tag] maxclient"
+			" [idle_timeout=SECONDS] [max_per_address=N]\")", parm);
+		return -1;
+	}
+	g->header_size = tok[0][0] == 'S' ? 2 : 4;
+	int tag = 0;
+	if (nums == 2 && parse_int(tok[3], 0, 255, &tag) < 0) {
+		skynet_error(ctx, "gate: bad client_tag '%s' (want a message type, 0 to 255)", tok[3]);
+		return -1;
+	}
+	g->client_tag = tag == 0 ? PTYPE_CLIENT : tag;
+	if (parse_int(tok[2 + nums], 1, 65536, &g->max_connection) < 0) {
+		skynet_error(ctx, "gate: maxclient must be 1..65536 (got '%s')", tok[2 + nums]);
+		return -1;
+	}
+	for (int i = 3 + nums; i < n; i++)
+		if (parse_option(g, tok[i]) < 0)
+			return -1;
+	if (strcmp(tok[1], "!") != 0) {
+		g->watchdog = parse_handle(g, tok[1]);
 		if (g->watchdog == 0) {
-			skynet_error(ctx, "gate: no watchdog named %s", watchdog);
-			return 1;
+			skynet_error(ctx, "gate: no watchdog named %s", tok[1]);
+			return -1;
 		}
 	}
-	int buckets = 16;
-	while (buckets < g->max_connection)
-		buckets *= 2;
+	if (strlen(tok[2]) >= sizeof(g->binding)) {
+		skynet_error(ctx, "gate: listen address too long: %s", tok[2]);
+		return -1;
+	}
+	strcpy(g->binding, tok[2]);
+	return 0;
+}
+
+static int
+power_of_two(int atleast) {
+	int n = 16;
+	while (n < atleast)
+		n *= 2;
+	return n;
+}
+
+int
+gate_init(struct gate *g, struct skynet_context *ctx, const char *parm) {
+	g->ctx = ctx;
+	if (parse_parameter(g, parm ? parm : "") < 0)
+		return 1;
+	int buckets = power_of_two(g->max_connection);
 	g->bucket_mask = buckets - 1;
 	g->bucket = skynet_malloc(buckets * sizeof(int));
 	for (int i = 0; i < buckets; i++)
@@ -469,10 +685,15 @@ gate_init(struct gate *g, struct skynet_context *ctx, const char *parm) {
 	for (int i = 0; i < g->max_connection; i++)
 		g->conn[i].next = i + 1 < g->max_connection ? i + 1 : -1;
 	g->free_head = 0;
+	if (g->max_per_address > 0) {
+		gate_address_init(&g->addrs, g->max_connection / 2);
+	}
+	g->refused_at = skynet_now() - REPORT_INTERVAL; /* the first refusal is logged at once */
 	skynet_callback(ctx, g, gate_cb);
-	if (start_listen(g, binding) < 0) {
-		skynet_error(ctx, "gate: cannot listen on %s", binding);
+	if (start_listen(g, g->binding) < 0) {
+		skynet_error(ctx, "gate: cannot listen on %s", g->binding);
 		return 1;
 	}
+	arm_tick(g);
 	return 0;
 }
