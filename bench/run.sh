@@ -11,7 +11,8 @@
 #
 # Environment: BENCH_FILTER (regex on benchmark names), BENCH_RUNS,
 # BENCH_THREAD (worker threads, default: number of cores), BENCH_TIMEOUT
-# (seconds per boot, default 120), SKYNET_OUT / SKYNET_BUILD (as test/run.sh),
+# (seconds per boot, default 120), BENCH_CONNECT_N (connections of `connect`,
+# default 10000), SKYNET_OUT / SKYNET_BUILD (as test/run.sh),
 # BENCH_KEEP=1 keeps the logs in the temp folder, BENCH_CONFIG: extra config
 # lines for every boot, separated by ";" (e.g. "bench_n = 1000" for a quick
 # smoke run; the table then no longer measures the stated workloads).
@@ -74,6 +75,7 @@ write_config() {
 declare -A VALUES UNITS
 ORDER=()
 FAILURES=()
+SKIPS=()
 
 record() { # record FIGURE VALUE UNIT
 	if [ -z "${VALUES[$1]+x}" ]; then
@@ -241,6 +243,71 @@ run_cluster() {
 	done
 }
 
+# run_connect: the example game server (examples/main.lua: watchdog, Lua gate,
+# one agent per client) on loopback, with gate_idle_timeout and
+# gate_max_per_address off (every client comes from 127.0.0.1) and maxclient
+# above the count; build/<mode>/bin/connload opens BENCH_CONNECT_N connections
+# (default 10,000; fewer if the descriptor hard limit is short), each connected
+# and answering one login request, then reads the node's VmRSS with them all
+# held open and idle. Figures: connect (connections/s), connect_rss_kib (RSS
+# growth per idle connection with its agent).
+run_connect() {
+	local name=connect
+	[[ "$name" =~ $FILTER ]] || return 0
+	local client="$BUILD/bin/connload" hard n
+	if [ ! -x "$client" ]; then
+		FAILURES+=("$name: $client not built")
+		return
+	fi
+	n=${BENCH_CONNECT_N:-10000}
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt $((n + 256)) ]; then
+		n=$((hard - 256))
+		if [ "$n" -lt 1000 ]; then
+			SKIPS+=("$name: the descriptor hard limit ($hard) leaves room for fewer than 1,000 connections")
+			return
+		fi
+		echo "# $name: descriptor hard limit $hard: $n connections instead of ${BENCH_CONNECT_N:-10000}"
+	fi
+	local r
+	for r in $(seq 1 "$RUNS"); do
+		local port=$((21000 + RANDOM % 10000))
+		local cfg log pid node i out rate rss
+		cfg=$(write_config "$name.$r" main "gate_port = $port" "gate_address = 127.0.0.1" \
+			"maxclient = $((n + 100))" "gate_idle_timeout = 0" "gate_max_per_address = 0")
+		sed -i -e "s|^luaservice = |luaservice = $ROOT/examples/?.lua;|" \
+			-e "s|^lua_path = |lua_path = $ROOT/examples/?.lua;|" "$cfg"
+		log="$TMP/$name.$r.log"
+		(ulimit -n "$hard" 2>/dev/null; cd "$OUT" && exec timeout -k 5 "$LIMIT" "$OUT/skynet" "$cfg") \
+			>"$TMP/$name.$r.out" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "example game server ready" "$log" 2>/dev/null && break
+			sleep 0.1
+		done
+		node=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | cut -d' ' -f1)
+		if ! grep -q "example game server ready" "$log" 2>/dev/null || [ -z "$node" ]; then
+			FAILURES+=("$name run $r: example server did not start on port $port: $(tail -3 "$log" "$TMP/$name.$r.out" 2>/dev/null | tr '\n' ' ')")
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			continue
+		fi
+		out=$("$client" -v -p "$node" 127.0.0.1 "$port" "$n" 2>"$TMP/$name.$r.client")
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		sanitizer_check "$TMP/$name.$r.out" "$name run $r"
+		rate=$(sed -n 's/.*conn_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+		rss=$(sed -n 's/.*rss_per_conn_kib=\([0-9.]*\).*/\1/p' <<<"$out")
+		if [ -z "$rate" ] || ! grep -q "errors=0" <<<"$out"; then
+			FAILURES+=("$name run $r: connload: ${out:-no output} $(head -2 "$TMP/$name.$r.client" | tr '\n' ' ')")
+			continue
+		fi
+		record "$name" "$rate" "conn/s"
+		[ -n "$rss" ] && record connect_rss_kib "$rss" KiB
+		echo "# $name run $r: $out"
+	done
+}
+
 # Clients of the served benchmarks: each takes the port, prints the figure
 # (empty on failure) and leaves its full output in $TMP/$name.$r.client.
 client_http() { # 50 keep-alive connections for 5 s (wrk, one thread)
@@ -355,6 +422,8 @@ target() {
 	timer_p99) echo "< 10" ;;
 	echo) echo ">= 120000" ;;
 	echo_1k) echo ">= 95000" ;;
+	connect) echo ">= 3333" ;;          # all 10,000 in under 3 s
+	connect_rss_kib) echo "<= 77" ;;    # what it was when issue 9 was filed
 	call_harbor) echo ">= 45300" ;;     # 3x skynet's 15.1 k/s here
 	call_harbor_par) echo ">= 101100" ;; # 3x skynet's 33.7 k/s here
 	call_cluster) echo ">= 22800" ;;     # 3x skynet's 7.6 k/s here
@@ -397,6 +466,9 @@ report() {
 			}'
 	done
 	local f
+	for f in "${SKIPS[@]+"${SKIPS[@]}"}"; do
+		echo "SKIPPED: $f"
+	done
 	for f in "${FAILURES[@]+"${FAILURES[@]}"}"; do
 		echo "FAILED: $f"
 	done
@@ -416,6 +488,7 @@ run_harbor
 run_cluster
 run_echo echo 100 2000 64
 run_echo echo_1k 1000 200 64
+run_connect
 run_served http req/s wrk
 run_served websocket rt/s "$BUILD/bin/wsload"
 run_redis
