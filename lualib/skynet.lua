@@ -299,6 +299,13 @@ function skynet.retpack(...)
 	return skynet.ret(skynet.pack(...))
 end
 
+-- Here, not in the lazy tier: every gate agent calls it on each client packet
+-- (whose session is the fd), and loading skynet/ext.lua for it alone costs an
+-- agent about 15 KiB.
+function skynet.ignoreret()
+	session_coroutine_id[running_thread] = nil
+end
+
 ----------------------------------------------------------------------------
 -- Threads of control
 

@@ -166,10 +166,6 @@ return function(skynet, I)
 		return I.yield_call(addr, session)
 	end
 
-	function skynet.ignoreret()
-		I.session_coroutine_id[I.running()] = nil
-	end
-
 	function skynet.context()
 		local co = I.running()
 		return I.session_coroutine_id[co], I.session_coroutine_address[co]
