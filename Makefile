@@ -52,6 +52,9 @@ UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 TOOL_SRC := $(wildcard test/tools/*.c bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(TOOL_SRC)))
+# C services for tests only (test/cservice/NAME.c -> build/MODE/testsvc/NAME.so),
+# built without sanitizers so a deliberate fault is a real signal.
+TESTSVC_SO := $(patsubst test/cservice/%.c,$(BUILD)/testsvc/%.so,$(wildcard test/cservice/*.c))
 SYS_LIBS := -Wl,--no-as-needed $(LUA_LIBS) $(INIH_LIBS) $(ALLOC_LIBS) -ldl -lpthread -lm
 
 .PHONY: all deps deps-test run test bench asan clean unit tools
@@ -123,8 +126,12 @@ $(BUILD)/bin/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
+$(BUILD)/testsvc/%.so: test/cservice/%.c skynet-src/skynet.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS)) -shared -o $@ $<
+
 unit: $(UNIT_BIN)
-tools: $(TOOL_BIN)
+tools: $(TOOL_BIN) $(TESTSVC_SO)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -9,14 +9,23 @@
  * are counted instead of written, and the count is written as one line
  *   [time] [:0000000a] ... repeated N times
  * when a different line comes, or a second later at the latest (a TIMEOUT
- * answer wakes the logger), and when the logger closes. */
+ * answer wakes the logger), and when the logger closes.
+ *
+ * Crash time: the logger registers a writer with the crash report
+ * (skynet_crash.h) that formats a line the same way with write(2) only, from
+ * the descriptor and UTC offset remembered here (localtime_r is not safe in a
+ * signal handler). */
 #include "skynet.h"
+#include "skynet_crash.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FLOOD_PASS 5          /* identical lines in a row written as they are */
 #define FLOOD_WINDOW_NS 1000000000LL
@@ -35,6 +44,9 @@ struct logger {
 	int run;              /* times it was written in a row */
 	int suppressed;       /* repeats counted since the last summary */
 	int timer;            /* a TIMEOUT is pending */
+	/* for the crash writer */
+	atomic_int fd;
+	atomic_long gmtoff;   /* seconds east of UTC, as of the last line */
 };
 
 static int64_t
@@ -45,11 +57,12 @@ now_ns(void) {
 }
 
 static void
-write_prefix(FILE *f) {
+write_prefix(struct logger *inst, FILE *f) {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	localtime_r(&ts.tv_sec, &tm);
+	atomic_store_explicit(&inst->gmtoff, tm.tm_gmtoff, memory_order_relaxed);
 	char text[32];
 	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(f, "[%s.%02ld] ", text, ts.tv_nsec / 10000000);
@@ -69,12 +82,13 @@ reopen(struct skynet_context *ctx, struct logger *inst) {
 	}
 	fclose(inst->handle);
 	inst->handle = f;
+	atomic_store(&inst->fd, fileno(f));
 	(void)ctx;
 }
 
 static void
 write_line(struct logger *inst, uint32_t source, const void *msg, size_t sz) {
-	write_prefix(inst->handle);
+	write_prefix(inst, inst->handle);
 	fprintf(inst->handle, "[:%08x] ", source);
 	fwrite(msg, sz, 1, inst->handle);
 	fputc('\n', inst->handle);
@@ -151,6 +165,76 @@ logger_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t 
 	return 0;
 }
 
+/* Crash-time formatting: no stdio, no locale, no allocation. */
+static char *
+put_num(char *p, long v, int digits) {
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + digits;
+}
+
+static int
+leap(long y) {
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* "[YYYY-MM-DD hh:mm:ss.cc] [:xxxxxxxx] " for local time; returns its length. */
+static size_t
+crash_prefix(struct logger *inst, uint32_t source, char *out) {
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const char hex[] = "0123456789abcdef";
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long long t = (long long)ts.tv_sec + atomic_load_explicit(&inst->gmtoff, memory_order_relaxed);
+	long secs = (long)(t % 86400), days = (long)(t / 86400), year = 1970, month = 0;
+	while (days >= 365 + leap(year))
+		days -= 365 + leap(year++);
+	while (days >= mdays[month] + (month == 1 && leap(year)))
+		days -= mdays[month] + (month == 1 && leap(year)), month++;
+	char *p = out;
+	*p++ = '[';
+	p = put_num(p, year, 4);
+	*p++ = '-';
+	p = put_num(p, month + 1, 2);
+	*p++ = '-';
+	p = put_num(p, days + 1, 2);
+	*p++ = ' ';
+	p = put_num(p, secs / 3600, 2);
+	*p++ = ':';
+	p = put_num(p, secs / 60 % 60, 2);
+	*p++ = ':';
+	p = put_num(p, secs % 60, 2);
+	*p++ = '.';
+	p = put_num(p, ts.tv_nsec / 10000000, 2);
+	memcpy(p, "] [:", 4);
+	p += 4;
+	for (int i = 28; i >= 0; i -= 4)
+		*p++ = hex[(source >> i) & 15];
+	memcpy(p, "] ", 2);
+	return (size_t)(p + 2 - out);
+}
+
+static void
+crash_line(void *ud, uint32_t source, const char *text, size_t sz) {
+	struct logger *inst = ud;
+	char prefix[64];
+	struct iovec v[3] = {
+		{ prefix, crash_prefix(inst, source, prefix) },
+		{ (void *)text, sz },
+		{ "\n", 1 },
+	};
+	ssize_t r = writev(atomic_load(&inst->fd), v, 3);
+	(void)r;
+}
+
+static int
+crash_fd(void *ud) {
+	struct logger *inst = ud;
+	return atomic_load(&inst->fd);
+}
+
 struct logger *
 logger_create(void) {
 	struct logger *inst = skynet_malloc(sizeof(*inst));
@@ -161,11 +245,15 @@ logger_create(void) {
 	inst->last = NULL;
 	inst->last_cap = inst->last_sz = 0;
 	inst->suppressed = inst->run = inst->timer = 0;
+	atomic_init(&inst->fd, -1);
+	atomic_init(&inst->gmtoff, 0);
 	return inst;
 }
 
 void
 logger_release(struct logger *inst) {
+	if (inst->ctx)
+		skynet_crash_set_logger(inst->ctx, NULL);
 	if (inst->handle)
 		write_summary(inst);
 	skynet_free(inst->last);
@@ -189,6 +277,13 @@ logger_init(struct logger *inst, struct skynet_context *ctx, const char *parm) {
 		inst->handle = stdout;
 	}
 	inst->ctx = ctx;
+	atomic_store(&inst->fd, fileno(inst->handle));
+	struct tm tm;
+	time_t now = time(NULL);
+	localtime_r(&now, &tm);
+	atomic_store(&inst->gmtoff, tm.tm_gmtoff);
+	struct skynet_crash_log crash = { crash_line, crash_fd, inst };
+	skynet_crash_set_logger(ctx, &crash);
 	skynet_callback(ctx, inst, logger_cb);
 	/* Named before init returns, so even our own LAUNCH line is logged here. */
 	skynet_command(ctx, "REG", ".logger");

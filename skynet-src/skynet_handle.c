@@ -246,3 +246,22 @@ handle_findname(const char *name) {
 	rwlock_runlock(&H->lock);
 	return handle;
 }
+
+int
+handle_try_visit(uint32_t handle, handle_visit_fn visit, void *ud) {
+	if (H == NULL || rwlock_tryrlock(&H->lock) != 0)
+		return -1;
+	struct handle_slot *s = slot_find(handle);
+	int r = -1;
+	if (s) {
+		const char *name = NULL;
+		for (int i = 0; i < H->name_count && name == NULL; i++) {
+			if (H->name[i].handle == handle)
+				name = H->name[i].name;
+		}
+		visit(s->ptr, name, ud);
+		r = 0;
+	}
+	rwlock_runlock(&H->lock);
+	return r;
+}

@@ -36,4 +36,11 @@ const char *handle_bindname(uint32_t handle, const char *name);
 /* 0 if unknown. */
 uint32_t handle_findname(const char *name);
 
+
+/* For the crash report (a signal handler): if the read lock is free right now
+ * and handle is live, calls visit under it with the stored pointer and one of
+ * the handle's names (NULL if none) and returns 0; else -1. Never waits. */
+typedef void (*handle_visit_fn)(void *ptr, const char *name, void *ud);
+int handle_try_visit(uint32_t handle, handle_visit_fn visit, void *ud);
+
 #endif

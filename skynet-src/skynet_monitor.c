@@ -9,6 +9,7 @@
 #include "skynet.h"
 #include "skynet_metrics.h"
 #include "skynet_monitor.h"
+#include "skynet_mq.h"
 #include "skynet_server.h"
 
 #include "atomic.h"
@@ -17,6 +18,8 @@ struct skynet_monitor {
 	ATOM_INT version;
 	_Atomic uint32_t source;
 	_Atomic uint32_t destination;
+	/* the message the worker dispatches (it pops straight into it) */
+	struct skynet_message msg;
 	/* monitor thread only */
 	int check_version;
 	uint64_t since;       /* when check_version was first seen */
@@ -40,6 +43,11 @@ skynet_monitor_trigger(struct skynet_monitor *m, uint32_t source, uint32_t desti
 	atomic_store_explicit(&m->source, source, memory_order_relaxed);
 	atomic_store_explicit(&m->destination, destination, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->version, 1, memory_order_release);
+}
+
+struct skynet_message *
+skynet_monitor_message(struct skynet_monitor *m) {
+	return &m->msg;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct skynet_monitor;
+struct skynet_message;
 
 /* After this long on one message a service is reported and marked endless
  * (skynet's monitor checks every 5 s; so does the report). */
@@ -27,5 +28,10 @@ uint64_t skynet_monitor_check(struct skynet_monitor *, uint64_t now_ms, uint64_t
 int skynet_monitor_version(struct skynet_monitor *);
 /* The service the worker is on (0: idle) and the message's source. */
 uint32_t skynet_monitor_destination(struct skynet_monitor *, uint32_t *source);
+
+/* The worker's message slot: the dispatch loop pops each message into it, so
+ * the crash report can tell what the worker was running (session, type) at no
+ * cost per message. Read from another thread only by the crash report. */
+struct skynet_message *skynet_monitor_message(struct skynet_monitor *);
 
 #endif

@@ -227,6 +227,23 @@ mq_pop(struct message_queue *q, struct skynet_message *message) {
 	return empty;
 }
 
+int
+mq_try_pop(struct message_queue *q, struct skynet_message *message) {
+	int tries = 1000;
+	while (!spinlock_trylock(&q->lock)) {
+		if (--tries == 0)
+			return -1;
+		__builtin_ia32_pause();
+	}
+	int empty = q->head == q->tail;
+	if (!empty) {
+		*message = q->ring[q->head];
+		q->head = (q->head + 1) & (q->cap - 1);
+	}
+	spinlock_unlock(&q->lock);
+	return empty;
+}
+
 void
 mq_mark_release(struct message_queue *q) {
 	spinlock_lock(&q->lock);

@@ -51,6 +51,9 @@ int mq_push_claim(struct message_queue *q, struct skynet_message *message);
 int mq_park(struct message_queue *q);
 /* Returns 0 and fills *message, or 1 if the queue is empty (and unlinks it). */
 int mq_pop(struct message_queue *q, struct skynet_message *message);
+/* For the crash report (a signal handler): as mq_pop, but gives up with -1
+ * instead of waiting long for the lock, and leaves an empty queue linked. */
+int mq_try_pop(struct message_queue *q, struct skynet_message *message);
 
 /* Mark for release; the queue is freed by mq_release the next time a worker sees it
  * (or at once if it is not in the global queue). */

@@ -380,7 +380,8 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 		mq_release(q, drop_message, &handle);
 		return mq_global_pop();
 	}
-	struct skynet_message msg;
+	/* The monitor's slot rather than the stack: the crash report reads it. */
+	struct skynet_message *msg = skynet_monitor_message(sm);
 	for (int round = 0; round < DISPATCH_ROUNDS; round++) {
 		int n = 1;
 		for (int i = 0; i < n; i++) {
@@ -389,7 +390,7 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 			 * what is left with errors. */
 			if (atomic_load_explicit(&ctx->retired, memory_order_relaxed))
 				goto done;
-			if (mq_pop(q, &msg)) {
+			if (mq_pop(q, msg)) {
 				skynet_context_release(ctx);
 				return mq_global_pop();
 			}
@@ -400,11 +401,11 @@ skynet_context_message_dispatch(struct skynet_monitor *sm, struct message_queue 
 				skynet_metrics_overload();
 				skynet_error(ctx, "error: May overload, message queue length = %d", overload);
 			}
-			skynet_monitor_trigger(sm, msg.source, handle);
+			skynet_monitor_trigger(sm, msg->source, handle);
 			if (ctx->cb == NULL)
-				skynet_free(msg.data);
+				skynet_free(msg->data);
 			else
-				dispatch_message(ctx, &msg);
+				dispatch_message(ctx, msg);
 			skynet_monitor_trigger(sm, 0, 0);
 		}
 		/* A service this one just woke runs next on this worker (the caller
@@ -509,6 +510,66 @@ skynet_server_flush(uint32_t keep, int max) {
 	}
 	skynet_context_release(ctx);
 	return n;
+}
+
+/* Crash time (signal handler): nothing here waits for a lock or allocates. */
+struct crash_drain {
+	int max;
+	int n;
+	skynet_crash_message_fn fn;
+	void *ud;
+};
+
+static void
+crash_drain_visit(void *ptr, const char *name, void *ud) {
+	(void)name;
+	struct skynet_context *ctx = ptr;
+	struct crash_drain *d = ud;
+	struct skynet_message msg;
+	while (d->n < d->max && mq_try_pop(ctx->queue, &msg) == 0) {
+		d->n++;
+		d->fn(d->ud, msg.source, (int)(msg.sz >> MESSAGE_TYPE_SHIFT), msg.data, msg.sz & MESSAGE_TYPE_MASK);
+	}
+}
+
+int
+skynet_context_crash_drain(uint32_t handle, int max, skynet_crash_message_fn fn, void *ud) {
+	struct crash_drain d = { max, 0, fn, ud };
+	if (handle_try_visit(handle, crash_drain_visit, &d))
+		return -1;
+	return d.n;
+}
+
+static void
+copy_text(char *dst, size_t cap, const char *src) {
+	size_t i = 0;
+	for (; src && src[i] && i + 1 < cap; i++)
+		dst[i] = src[i];
+	if (cap)
+		dst[i] = '\0';
+}
+
+struct crash_describe {
+	char *module;
+	size_t mcap;
+	char *name;
+	size_t ncap;
+};
+
+static void
+crash_describe_visit(void *ptr, const char *name, void *ud) {
+	struct skynet_context *ctx = ptr;
+	struct crash_describe *d = ud;
+	copy_text(d->module, d->mcap, ctx->mod ? ctx->mod->name : NULL);
+	copy_text(d->name, d->ncap, name);
+}
+
+int
+skynet_context_crash_describe(uint32_t handle, char *module, size_t mcap, char *name, size_t ncap) {
+	struct crash_describe d = { module, mcap, name, ncap };
+	copy_text(module, mcap, NULL);
+	copy_text(name, ncap, NULL);
+	return handle_try_visit(handle, crash_describe_visit, &d);
 }
 
 static uint32_t

@@ -51,6 +51,15 @@ void skynet_server_retire_all(uint32_t keep, const uint32_t *busy, int nbusy);
  * shutdown abandons stuck workers (the queue may still be in the global list:
  * only safe right before the process exits). Returns how many. */
 int skynet_server_flush(uint32_t keep, int max);
+/* Crash time (a signal handler; no lock waited for, nothing allocated): hands
+ * up to max messages queued for handle to fn, taking them off the queue (their
+ * data is never freed: the process is dying). Returns how many, or -1 when the
+ * handle table was busy or handle is gone. */
+typedef void (*skynet_crash_message_fn)(void *ud, uint32_t source, int type, const void *data, size_t sz);
+int skynet_context_crash_drain(uint32_t handle, int max, skynet_crash_message_fn fn, void *ud);
+/* Crash time: handle's module name and one of its names ("" when it has none)
+ * copied into the buffers; 0, or -1 (both "") when it can't be known safely. */
+int skynet_context_crash_describe(uint32_t handle, char *module, size_t mcap, char *name, size_t ncap);
 /* Stop the node; failed != 0 makes the process exit with status 1. */
 void skynet_server_abort(int failed);
 

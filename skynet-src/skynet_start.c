@@ -25,6 +25,7 @@
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "skynet.h"
 #include "skynet_config.h"
+#include "skynet_crash.h"
 #include "skynet_daemon.h"
 #include "skynet_env.h"
 #include "skynet_handle.h"
@@ -216,6 +217,7 @@ thread_worker(void *p) {
 	struct worker_slot *slot = &n->slot[wp->id];
 	struct message_queue *q = NULL;
 	skynet_malloc_thread_init();
+	skynet_crash_thread_enter("worker", wp->id);
 	current_slot = slot;
 	while (!atomic_load_explicit(&n->quit, memory_order_relaxed)) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight, &slot->next);
@@ -237,6 +239,7 @@ thread_worker(void *p) {
 	if (q)
 		mq_global_push(q);
 	requeue_slot(slot);
+	skynet_crash_thread_leave();
 	return NULL;
 }
 
@@ -244,8 +247,10 @@ static void *
 thread_socket(void *p) {
 	(void)p;
 	skynet_malloc_thread_init();
+	skynet_crash_thread_enter("socket", -1);
 	while (skynet_socket_poll())
 		;
+	skynet_crash_thread_leave();
 	return NULL;
 }
 
@@ -253,6 +258,7 @@ static void *
 thread_monitor(void *p) {
 	struct node *n = p;
 	skynet_malloc_thread_init();
+	skynet_crash_thread_enter("monitor", -1);
 	while (!atomic_load(&n->quit)) {
 		uint64_t now_ms = timer_hpc() / 1000000;
 		uint64_t break_ms = n->endless_break_ms;
@@ -262,6 +268,7 @@ thread_monitor(void *p) {
 			skynet_monitor_check(n->m[i], now_ms, break_ms);
 		usleep(MONITOR_TICK_US);
 	}
+	skynet_crash_thread_leave();
 	return NULL;
 }
 
@@ -293,6 +300,7 @@ thread_timer(void *p) {
 	struct node *n = p;
 	uint64_t shutdown_at = 0;
 	skynet_malloc_thread_init();
+	skynet_crash_thread_enter("timer", -1);
 	uint32_t *busy = skynet_malloc(sizeof(uint32_t) * (size_t)n->count);
 	int *last_version = skynet_calloc((size_t)n->count, sizeof(int));
 	for (;;) {
@@ -339,6 +347,7 @@ thread_timer(void *p) {
 	pthread_mutex_lock(&n->mutex);
 	pthread_cond_broadcast(&n->cond);
 	pthread_mutex_unlock(&n->mutex);
+	skynet_crash_thread_leave();
 	return NULL;
 }
 
@@ -527,7 +536,10 @@ skynet_start(struct skynet_config *config) {
 	install_signals();
 	if (config->daemon && daemon_init(config->daemon))
 		return 1;
+	skynet_crash_install();
+	skynet_crash_thread_enter("main", -1);
 	N = node_new(config->thread);
+	skynet_crash_workers(N->m, N->count);
 	N->endless_break_ms = (uint64_t)(endless_break * 1000);
 	N->shutdown_cs = (uint64_t)(shutdown_timeout * 100);
 	skynet_harbor_init(config->harbor);
@@ -567,9 +579,11 @@ skynet_start(struct skynet_config *config) {
 		}
 	}
 	shutdown_subsystems(N);
+	skynet_crash_workers(NULL, 0);
 	node_free(N);
 	N = NULL;
 	if (config->daemon)
 		daemon_exit(config->daemon);
+	skynet_crash_thread_leave();
 	return status;
 }
