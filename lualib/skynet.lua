@@ -603,6 +603,9 @@ skynet.register_protocol {
 					return internal.info_func(...)
 				end
 			end,
+			shutdown_hooks = function()
+				return internal.shutdown_hooks
+			end,
 		})
 		proto.debug.dispatch = f
 		return f(...)

@@ -7,6 +7,7 @@
 #include "skynet_log.h"
 #include "skynet_mq.h"
 #include "skynet_server.h"
+#include "skynet_shutdown.h"
 #include "skynet_timer.h"
 
 #include <stdarg.h>
@@ -264,6 +265,25 @@ cmd_signal(struct skynet_context *ctx, const char *param) {
 	return NULL;
 }
 
+/* "SHUTDOWNHOOK add NAME": the caller has a graceful shutdown hook (NAME is
+ * for the log); "SHUTDOWNHOOK done": it has finished. See skynet_shutdown.h. */
+static const char *
+cmd_shutdownhook(struct skynet_context *ctx, const char *param) {
+	uint32_t self = skynet_context_handle(ctx);
+	if (param && strcmp(param, "done") == 0) {
+		shutdown_hook_done(self);
+		return NULL;
+	}
+	if (param && strncmp(param, "add", 3) == 0 && (param[3] == ' ' || param[3] == '\0')) {
+		const char *label = param[3] ? param + 4 : "";
+		if (shutdown_hook_add(self, label))
+			skynet_error(ctx, "error: SHUTDOWNHOOK: out of memory");
+		return NULL;
+	}
+	skynet_error(ctx, "error: SHUTDOWNHOOK needs \"add NAME\" or \"done\", not \"%s\"", param ? param : "");
+	return NULL;
+}
+
 struct command_func {
 	const char *name;
 	const char *(*func)(struct skynet_context *ctx, const char *param);
@@ -286,6 +306,7 @@ static const struct command_func commands[] = {
 	{ "LOGON", cmd_logon },
 	{ "LOGOFF", cmd_logoff },
 	{ "SIGNAL", cmd_signal },
+	{ "SHUTDOWNHOOK", cmd_shutdownhook },
 	{ NULL, NULL },
 };
 

@@ -34,6 +34,7 @@
 #include "skynet_monitor.h"
 #include "skynet_mq.h"
 #include "skynet_server.h"
+#include "skynet_shutdown.h"
 #include "skynet_socket.h"
 #include "skynet_start.h"
 #include "skynet_timer.h"
@@ -89,10 +90,11 @@ static __thread struct worker_slot *current_slot;
 static volatile sig_atomic_t SIG_TERM = 0;
 static volatile sig_atomic_t SIG_HUP = 0;
 
+/* Counts: a second SIGTERM/SIGINT ends the shutdown hook phase at once. */
 static void
 on_term(int sig) {
 	(void)sig;
-	SIG_TERM = 1;
+	SIG_TERM = SIG_TERM + 1;
 }
 
 static void
@@ -295,10 +297,55 @@ reopen_logger(struct node *n) {
 		skynet_send(NULL, 0, n->logger, PTYPE_SYSTEM, 0, NULL, 0);
 }
 
+/* The graceful shutdown hooks (skynet_shutdown.h), run at the first SIGTERM or
+ * SIGINT before any service is retired. */
+enum hook_state { HOOKS_NOT_YET, HOOKS_RUNNING, HOOKS_OVER };
+
+struct hook_phase {
+	enum hook_state state;
+	uint64_t started;  /* timer_now() when the hooks were sent */
+	int signals;       /* SIG_TERM then */
+};
+
+static void
+hooks_begin(struct node *n, struct hook_phase *hp) {
+	int sent = shutdown_hook_begin();
+	if (sent == 0) {
+		hp->state = HOOKS_OVER;
+		return;
+	}
+	hp->state = HOOKS_RUNNING;
+	hp->started = timer_now();
+	hp->signals = SIG_TERM;
+	skynet_error(NULL, "shutdown: signal received, running the shutdown hooks of %d service(s) (deadline %.1f s)",
+		sent, (double)n->shutdown_cs / 100);
+}
+
+/* Called each tick while the hooks run: ends the phase when all finished, at
+ * the deadline, or at a second signal. */
+static void
+hooks_check(struct node *n, struct hook_phase *hp) {
+	double took = (double)(timer_now() - hp->started) / 100;
+	if (shutdown_hook_pending() == 0) {
+		skynet_error(NULL, "shutdown: shutdown hooks finished in %.2f s", took);
+		hp->state = HOOKS_OVER;
+		return;
+	}
+	bool again = SIG_TERM != hp->signals;
+	if (!again && timer_now() <= hp->started + n->shutdown_cs)
+		return;
+	char list[512];
+	int left = shutdown_hook_describe(list, sizeof(list));
+	skynet_error(NULL, "shutdown: the shutdown hooks of %d service(s) did not finish (%s, after %.2f s):%s", left,
+		again ? "second signal" : "deadline", took, list);
+	hp->state = HOOKS_OVER;
+}
+
 static void *
 thread_timer(void *p) {
 	struct node *n = p;
 	uint64_t shutdown_at = 0;
+	struct hook_phase hooks = { HOOKS_NOT_YET, 0, 0 };
 	skynet_malloc_thread_init();
 	skynet_crash_thread_enter("timer", -1);
 	uint32_t *busy = skynet_malloc(sizeof(uint32_t) * (size_t)n->count);
@@ -310,7 +357,11 @@ thread_timer(void *p) {
 			SIG_HUP = 0;
 			reopen_logger(n);
 		}
-		if ((SIG_TERM || skynet_server_aborting()) && shutdown_at == 0) {
+		if (SIG_TERM && hooks.state == HOOKS_NOT_YET && shutdown_at == 0)
+			hooks_begin(n, &hooks);
+		if (hooks.state == HOOKS_RUNNING && shutdown_at == 0)
+			hooks_check(n, &hooks);
+		if (((SIG_TERM && hooks.state == HOOKS_OVER) || skynet_server_aborting()) && shutdown_at == 0) {
 			skynet_error(NULL, "shutdown: %s, releasing %d services",
 				SIG_TERM ? "signal received" : "abort requested", skynet_context_total() - 1);
 			shutdown_at = timer_now() + 1;
@@ -518,6 +569,7 @@ launch_bootstrap(const char *cmdline) {
 static void
 shutdown_subsystems(struct node *n) {
 	skynet_server_drain(n->logger);
+	shutdown_hook_exit();
 	skynet_harbor_exit();
 	skynet_socket_free();
 	timer_exit();

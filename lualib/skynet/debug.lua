@@ -1,14 +1,19 @@
 -- skynet.debug: the handler of the debug protocol (PTYPE_DEBUG), loaded on the
 -- first debug message (or by reg_debugcmd). Commands: MEM GC STAT TASK
--- UNIQTASK KILLTASK INFO EXIT RUN TERM PING LINK SUPPORT TRACELOG, and any
--- registered with reg_debugcmd(name, fn).
+-- UNIQTASK KILLTASK INFO EXIT RUN TERM PING LINK SUPPORT TRACELOG, SHUTDOWN
+-- (beyond skynet: the node's graceful shutdown), and any registered with
+-- reg_debugcmd(name, fn).
 local M = {}
 local extern_dbgcmd = {}
 
 -- A debug command of this service's own: fn(...) gets the command's
--- arguments and answers with skynet.ret / skynet.retpack itself.
+-- arguments and answers with skynet.ret / skynet.retpack itself. A SHUTDOWN
+-- command also tells the node to send it at shutdown (see SHUTDOWN below).
 function M.reg_debugcmd(name, fn)
 	extern_dbgcmd[name] = fn
+	if name == "SHUTDOWN" then
+		require("skynet.core").command("SHUTDOWNHOOK", "add " .. tostring(SERVICE_NAME))
+	end
 end
 
 function M.init(skynet, internal)
@@ -87,6 +92,27 @@ function M.init(skynet, internal)
 
 	function dbgcmd.TERM(service)
 		skynet.term(service)
+	end
+
+	-- Sent by the node at SIGTERM/SIGINT to the services that registered a
+	-- hook (skynet.shutdown, or reg_debugcmd "SHUTDOWN"): runs them one after
+	-- another; one that raises is logged and the rest still run. When all have
+	-- returned the node is told this service is done.
+	local function run_hook(fn, ...)
+		local ok, err = xpcall(fn, debug.traceback, ...)
+		if not ok then
+			skynet.error("shutdown hook error: " .. tostring(err))
+		end
+	end
+
+	function dbgcmd.SHUTDOWN(...)
+		for _, fn in ipairs(internal.shutdown_hooks() or {}) do
+			run_hook(fn)
+		end
+		if extern_dbgcmd.SHUTDOWN then
+			run_hook(extern_dbgcmd.SHUTDOWN, ...)
+		end
+		c.command("SHUTDOWNHOOK", "done")
 	end
 
 	function dbgcmd.PING()

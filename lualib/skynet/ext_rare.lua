@@ -1,6 +1,6 @@
 -- skynet/ext_rare.lua: the third tier of the skynet API: exit, killthread,
 -- tracing (trace, tracecall, tracelog, traceproto, trace_timeout), task
--- inspection, fan-out requests, statistics, the code cache. Loaded the first
+-- inspection, fan-out requests, statistics, the code cache, shutdown hooks. Loaded the first
 -- time a service touches any of it (see skynet/ext.lua).
 local tremove, tunpack = table.remove, table.unpack
 local traceback = debug.traceback
@@ -358,6 +358,20 @@ return function(skynet, I)
 
 	function skynet.info_func(func)
 		I.info_func = func
+	end
+
+	-- Beyond skynet: fn runs at the node's graceful shutdown (SIGTERM/SIGINT),
+	-- before any service is retired; it may call, sleep, wait. Several run one
+	-- after another, in the order registered (skynet/debug.lua, SHUTDOWN).
+	function skynet.shutdown(fn)
+		assert(type(fn) == "function", "skynet.shutdown needs a function")
+		local hooks = I.shutdown_hooks
+		if hooks == nil then
+			hooks = {}
+			I.shutdown_hooks = hooks
+			c.command("SHUTDOWNHOOK", "add " .. tostring(SERVICE_NAME))
+		end
+		hooks[#hooks + 1] = fn
 	end
 
 	function skynet.running()
