@@ -603,9 +603,8 @@ skynet.register_protocol {
 					return internal.info_func(...)
 				end
 			end,
-			shutdown_hooks = function()
-				return internal.shutdown_hooks
-			end,
+			-- the scheduler's tables (the shutdown hooks live there)
+			state = internal,
 		})
 		proto.debug.dispatch = f
 		return f(...)

@@ -106,7 +106,7 @@ function M.init(skynet, internal)
 	end
 
 	function dbgcmd.SHUTDOWN(...)
-		for _, fn in ipairs(internal.shutdown_hooks() or {}) do
+		for _, fn in ipairs(internal.state.shutdown_hooks or {}) do
 			run_hook(fn)
 		end
 		if extern_dbgcmd.SHUTDOWN then

@@ -17,17 +17,20 @@ shutdown_boot() {
 	wait_or_kill $SD_PID "$SD_LOG" "SHUTDOWN ready"
 }
 
-# shutdown_stop SIG TENTHS: sends SIG, waits; sets SD_RC and SD_TENTHS.
+# shutdown_stop SIG TENTHS: sends SIG, waits (at most TENTHS); sets SD_RC and
+# SD_TENTHS (how long it took, by the clock), SD_SAN (sanitizer errors).
 shutdown_stop() {
-	local i
+	local i start
+	start=$(date +%s%N)
 	kill -"$1" $SD_PID
 	for ((i = 0; i < $2; i++)); do
 		kill -0 $SD_PID 2>/dev/null || break
-		sleep 0.1
+		sleep 0.05
 	done
-	SD_TENTHS=$i
+	SD_TENTHS=$((($(date +%s%N) - start) / 100000000))
 	wait_pid $SD_PID 1
 	SD_RC=$?
+	SD_SAN=$(sanitizer_errors "$SD_OUT")
 }
 
 # line_of PATTERN: the number of the first log line matching PATTERN (9999999 if none).
@@ -50,12 +53,14 @@ shutdown_sleep() {
 		show_tail "$SD_LOG"
 		return
 	fi
-	shutdown_stop TERM 100
+	shutdown_stop TERM 200
 	local done_at fin_at rel_at
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
 	rel_at=$(line_of "shutdown: signal received, releasing")
-	if [ "$SD_RC" -ne 0 ]; then
+	if [ -n "$SD_SAN" ]; then
+		notok "$name" "sanitizer: $SD_SAN"
+	elif [ "$SD_RC" -ne 0 ]; then
 		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
 		show_tail "$SD_LOG"
 	elif ! grep -q "shutdown: signal received, running the shutdown hooks of 1 service(s) (deadline 10.0 s)" "$SD_LOG"; then
@@ -66,7 +71,7 @@ shutdown_sleep() {
 	elif [ "$done_at" -ge "$fin_at" ] || [ "$fin_at" -ge "$rel_at" ]; then
 		notok "$name" "order: HOOK done at line $done_at, hooks finished at $fin_at, releasing at $rel_at"
 		show_tail "$SD_LOG"
-	elif [ "$SD_TENTHS" -lt 4 ] || [ "$SD_TENTHS" -gt 40 ]; then
+	elif [ "$SD_TENTHS" -lt 5 ] || [ "$SD_TENTHS" -gt 40 ]; then
 		notok "$name" "stopped in $SD_TENTHS tenths (the hook sleeps 5)"
 	elif [ -n "$(log_errors "$SD_LOG")" ]; then
 		notok "$name" "error in the log: $(log_errors "$SD_LOG")"
@@ -84,13 +89,15 @@ shutdown_never() {
 	fi
 	local h
 	h=$(hook_handle)
-	shutdown_stop TERM 100
-	if [ "$SD_RC" -ne 0 ]; then
+	shutdown_stop TERM 200
+	if [ -n "$SD_SAN" ]; then
+		notok "$name" "sanitizer: $SD_SAN"
+	elif [ "$SD_RC" -ne 0 ]; then
 		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
 		show_tail "$SD_LOG"
 	elif ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (deadline, after 1\.[0-9]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
 		notok "$name" "no line naming [$h] t_shutdown: $(grep 'shutdown:' "$SD_LOG" | tr '\n' ' ')"
-	elif [ "$SD_TENTHS" -lt 8 ] || [ "$SD_TENTHS" -gt 30 ]; then
+	elif [ "$SD_TENTHS" -lt 10 ] || [ "$SD_TENTHS" -gt 30 ]; then
 		notok "$name" "stopped in $SD_TENTHS tenths (want about 1-3 s)"
 	else
 		ok "$name (in $SD_TENTHS/10 s)"
@@ -112,8 +119,10 @@ shutdown_twice() {
 		show_tail "$SD_LOG"
 		return
 	fi
-	shutdown_stop TERM 100
-	if [ "$SD_RC" -ne 0 ]; then
+	shutdown_stop TERM 200
+	if [ -n "$SD_SAN" ]; then
+		notok "$name" "sanitizer: $SD_SAN"
+	elif [ "$SD_RC" -ne 0 ]; then
 		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
 		show_tail "$SD_LOG"
 	elif ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (second signal, after [0-9.]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
@@ -132,11 +141,13 @@ shutdown_dbgcmd() {
 		notok "$name" "node did not start"
 		return
 	fi
-	shutdown_stop INT 100
+	shutdown_stop INT 200
 	local done_at fin_at
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
-	if [ "$SD_RC" -ne 0 ]; then
+	if [ -n "$SD_SAN" ]; then
+		notok "$name" "sanitizer: $SD_SAN"
+	elif [ "$SD_RC" -ne 0 ]; then
 		notok "$name" "exit status $SD_RC"
 		show_tail "$SD_LOG"
 	elif ! grep -q "HOOK start (debug command)" "$SD_LOG" || [ "$done_at" -ge "$fin_at" ]; then
@@ -160,8 +171,10 @@ shutdown_error_exit() {
 			notok "$name" "node did not start"
 			continue
 		fi
-		shutdown_stop TERM 100
-		if [ "$SD_RC" -ne 0 ] || [ "$SD_TENTHS" -gt 30 ]; then
+		shutdown_stop TERM 200
+		if [ -n "$SD_SAN" ]; then
+			notok "$name" "sanitizer: $SD_SAN"
+		elif [ "$SD_RC" -ne 0 ] || [ "$SD_TENTHS" -gt 30 ]; then
 			notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
 			show_tail "$SD_LOG"
 		elif ! grep -q "shutdown: shutdown hooks finished in " "$SD_LOG"; then
