@@ -1,6 +1,6 @@
 # test/boot/crash.sh (sourced by test/run.sh): the crash report. The test C
 # service crashme (test/cservice/crashme.c) logs 1000 lines and then faults in
-# one of several ways; the node must write the report to the log and stderr
+# one of several ways (each signal the report handles, and a stack overflow); the node must write the report to the log and stderr
 # (lines still queued at the logger first) and die by the signal.
 
 # crash_case MODE SIGNAL-NAME SIGNAL-NUMBER
@@ -44,3 +44,5 @@ crash_case segv SIGSEGV 11
 crash_case abrt SIGABRT 6
 crash_case fpe SIGFPE 8
 crash_case stack SIGSEGV 11
+crash_case ill SIGILL 4
+crash_case bus SIGBUS 7

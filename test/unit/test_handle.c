@@ -178,11 +178,46 @@ test_names(void) {
 	handle_exit();
 }
 
+struct visit_seen {
+	void *ptr;
+	char name[32];
+	int calls;
+};
+
+static void
+visit_record(void *ptr, const char *name, void *ud) {
+	struct visit_seen *v = ud;
+	v->ptr = ptr;
+	snprintf(v->name, sizeof(v->name), "%s", name ? name : "(none)");
+	v->calls++;
+}
+
+/* The crash report's look-up: live handle with and without a name, a
+ * stale handle, and no retain (nothing to release in a signal handler). */
+static void
+test_try_visit(void) {
+	setup();
+	uint32_t a = handle_register(fake(1));
+	uint32_t b = handle_register(fake(2));
+	CHECK(handle_bindname(b, "crashed") != NULL);
+	struct visit_seen v = { NULL, "", 0 };
+	CHECK(handle_try_visit(a, visit_record, &v) == 0);
+	CHECK(v.ptr == fake(1) && strcmp(v.name, "(none)") == 0 && v.calls == 1);
+	CHECK(handle_try_visit(b, visit_record, &v) == 0);
+	CHECK(v.ptr == fake(2) && strcmp(v.name, "crashed") == 0 && v.calls == 2);
+	CHECK(retained == 0);
+	CHECK(handle_remove(a) == fake(1));
+	CHECK(handle_try_visit(a, visit_record, &v) == -1 && v.calls == 2);
+	CHECK(handle_try_visit(0, visit_record, &v) == -1);
+	handle_exit();
+}
+
 int
 main(void) {
 	RUN(test_basic);
 	RUN(test_growth);
 	RUN(test_reuse);
 	RUN(test_names);
+	RUN(test_try_visit);
 	return TESTS_DONE();
 }

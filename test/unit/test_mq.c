@@ -285,6 +285,33 @@ measure_push_pop(void) {
 	drain_free(q);
 }
 
+/* The crash report's pop: same order as mq_pop; on an empty queue it
+ * answers 1 but leaves the queue linked (a later push does not relink it). */
+static void
+test_try_pop(void) {
+	struct message_queue *q = mq_create(9);
+	struct skynet_message m;
+	CHECK(mq_global_pop() == NULL);
+	for (int i = 0; i < 3; i++) {
+		m = msg(2, i);
+		mq_push(q, &m);
+	}
+	for (int i = 0; i < 3; i++) {
+		CHECK(mq_try_pop(q, &m) == 0);
+		CHECK(m.session == i && m.source == 2);
+	}
+	CHECK(mq_try_pop(q, &m) == 1);
+	CHECK(mq_length(q) == 0);
+	/* Created flagged in-global; try_pop did not clear it, so no link. */
+	m = msg(2, 7);
+	mq_push(q, &m);
+	CHECK(mq_global_pop() == NULL);
+	CHECK(mq_pop(q, &m) == 0 && m.session == 7);
+	drain_free(q);
+	while (mq_global_pop())
+		;
+}
+
 int
 main(void) {
 	mq_global_init();
@@ -296,6 +323,7 @@ main(void) {
 	RUN(test_global_order);
 	RUN(test_threads);
 	RUN(test_release_drop);
+	RUN(test_try_pop);
 	mq_global_init();
 	RUN(measure_push_pop);
 	mq_global_exit();
