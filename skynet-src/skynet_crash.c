@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -102,6 +103,18 @@ has_logger(void) {
 	return atomic_load_explicit(&C.logger, memory_order_acquire) != 0;
 }
 
+/* Is the log stderr itself (same open file), so one copy is enough? */
+static bool
+log_is_stderr(int logfd) {
+	struct stat a, b;
+	if (logfd < 0)
+		return false;
+	if (logfd == STDERR_FILENO)
+		return true;
+	return fstat(logfd, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 && a.st_dev == b.st_dev &&
+		a.st_ino == b.st_ino;
+}
+
 /* One report line: to the log through the logger's writer, and to stderr. */
 static void
 emit(struct crash_line *l) {
@@ -110,7 +123,7 @@ emit(struct crash_line *l) {
 		C.log.line(C.log.ud, 0, l->buf, l->len);
 		logfd = C.log.fd(C.log.ud);
 	}
-	if (logfd == STDERR_FILENO)
+	if (log_is_stderr(logfd))
 		return;
 	struct iovec v[3] = {
 		{ "[:00000000] ", 12 },
@@ -241,7 +254,7 @@ report_backtrace(void) {
 	int logfd = has_logger() ? C.log.fd(C.log.ud) : -1;
 	if (logfd >= 0)
 		backtrace_symbols_fd(frames, n, logfd);
-	if (logfd != STDERR_FILENO)
+	if (!log_is_stderr(logfd))
 		backtrace_symbols_fd(frames, n, STDERR_FILENO);
 }
 

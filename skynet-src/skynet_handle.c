@@ -185,6 +185,14 @@ handle_grab(uint32_t handle) {
 }
 
 int
+handle_alive(uint32_t handle) {
+	rwlock_rlock(&H->lock);
+	int live = slot_find(handle) != NULL;
+	rwlock_runlock(&H->lock);
+	return live;
+}
+
+int
 handle_list(uint32_t *out, int max) {
 	int n = 0;
 	rwlock_rlock(&H->lock);

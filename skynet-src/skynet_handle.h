@@ -26,6 +26,8 @@ uint32_t handle_register(void *ptr);
 void *handle_remove(uint32_t handle);
 /* Pointer for handle, retained, or NULL. */
 void *handle_grab(uint32_t handle);
+/* 1 if handle is in the table (nothing retained), else 0. */
+int handle_alive(uint32_t handle);
 /* Up to max live handles into out; returns how many there are in all. */
 int handle_list(uint32_t *out, int max);
 int handle_count(void);

@@ -7,7 +7,6 @@
 #include "skynet.h"
 #include "skynet_handle.h"
 #include "skynet_malloc.h"
-#include "skynet_server.h"
 #include "skynet_shutdown.h"
 
 #include <pthread.h>
@@ -36,13 +35,11 @@ static struct {
  * length 8 in the tag's high bits), as skynet's serialization writes it. */
 static const char SHUTDOWN_PACKED[] = "\x44" "SHUTDOWN";
 
+/* Not handle_grab: dropping the reference could free the context (and run
+ * its module's release) here, under our lock. */
 static bool
 alive(uint32_t handle) {
-	struct skynet_context *ctx = handle_grab(handle);
-	if (ctx == NULL)
-		return false;
-	skynet_context_release(ctx);
-	return true;
+	return handle_alive(handle) != 0;
 }
 
 /* Called with the lock held, when the array is full. */
@@ -109,21 +106,30 @@ shutdown_hook_done(uint32_t handle) {
 
 int
 shutdown_hook_begin(void) {
-	int sent = 0;
+	/* Marked under the lock, sent outside it: a send may drop the last
+	 * reference to a context that is exiting, and free it right there. */
 	pthread_mutex_lock(&R.lock);
-	for (int i = 0; i < R.n; i++) {
+	uint32_t *todo = R.n ? skynet_malloc(sizeof(uint32_t) * (size_t)R.n) : NULL;
+	int n = 0;
+	for (int i = 0; i < R.n && todo; i++) {
 		struct hook *h = &R.h[i];
 		if (h->sent)
 			continue;
+		h->sent = true;
 		h->done = false; /* a SHUTDOWN sent by hand before does not count */
-		/* skynet_send copies the body; a handle gone meanwhile fails (-1). */
-		if (skynet_send(NULL, 0, h->handle, PTYPE_RESERVED_DEBUG, 0, (void *)SHUTDOWN_PACKED,
-			sizeof(SHUTDOWN_PACKED) - 1) >= 0) {
-			h->sent = true;
-			sent++;
-		}
+		todo[n++] = h->handle;
 	}
 	pthread_mutex_unlock(&R.lock);
+	int sent = 0;
+	for (int i = 0; i < n; i++) {
+		/* skynet_send copies the body; a handle gone meanwhile fails. */
+		if (skynet_send(NULL, 0, todo[i], PTYPE_RESERVED_DEBUG, 0, (void *)SHUTDOWN_PACKED,
+			sizeof(SHUTDOWN_PACKED) - 1) >= 0)
+			sent++;
+		else
+			shutdown_hook_done(todo[i]);
+	}
+	skynet_free(todo);
 	return sent;
 }
 
