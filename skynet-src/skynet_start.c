@@ -41,6 +41,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -194,6 +195,10 @@ spin_for_work(struct node *n) {
 		}
 		if (!found && steal_stale(n, current_slot, RUNNEXT_GRACE_NS))
 			found = true;
+		/* Let a thread waiting for this core run: often the socket thread
+		 * with the very packet this worker is waiting for. */
+		if (!found)
+			sched_yield();
 	} while (!found && timer_hpc() < until);
 	atomic_fetch_sub(&n->spinning, 1);
 	return found;
