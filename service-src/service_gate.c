@@ -6,8 +6,9 @@
  *
  * Init parameter: "S|L watchdog listen_address maxclient", or with the client
  * message type before maxclient: "S|L watchdog listen_address client_tag maxclient"
- * (client_tag 0 means PTYPE_CLIENT), then optional "key=value" options (beyond
- * skynet, all off unless given):
+ * (client_tag 0 means PTYPE_CLIENT; further numbers, such as older skynet's
+ * buffer size, are ignored as skynet does), then optional "key=value" options
+ * (beyond skynet, all off unless given):
  *   idle_timeout=SECONDS   a connection that sends nothing for this long is
  *                          closed (reported to the watchdog as a close)
  *   max_per_address=N      connections from one peer ip; more are closed at once
@@ -16,7 +17,8 @@
  *
  * Commands (PTYPE_TEXT): "kick fd", "forward fd agent client" (bind and start
  * reading), "start fd" and "accept fd" (start reading, packets go to the
- * watchdog/broker), "broker name", "close" (stop listening).
+ * watchdog/broker; a bare "start", older skynet's, is a no-op: the gate
+ * listens from launch), "broker name", "close" (stop listening).
  * Reports to the watchdog (PTYPE_TEXT): "fd open addr", "fd close",
  * "fd error reason", "fd data <bytes>".
  * PTYPE_CLIENT sent to the gate: payload followed by the 4-byte little-endian
@@ -378,6 +380,8 @@ command(struct gate *g, const char *msg, size_t sz) {
 		g->conn[i].client = parse_handle(g, a3);
 		skynet_socket_start(ctx, id);
 	} else if (strcmp(cmd, "start") == 0 || strcmp(cmd, "accept") == 0) {
+		if (a1[0] == '\0')
+			return; /* older skynet's "start" (of the listener): it listens from launch */
 		int id = atoi(a1);
 		if (conn_lookup(g, id) >= 0)
 			skynet_socket_start(ctx, id);
@@ -580,6 +584,10 @@ parse_int(const char *s, long lo, long hi, int *out) {
 static int
 parse_option(struct gate *g, const char *opt) {
 	const char *eq = strchr(opt, '=');
+	if (eq == NULL) {
+		skynet_error(g->ctx, "gate: unexpected field '%s' after the options (want key=value)", opt);
+		return -1;
+	}
 	size_t klen = (size_t)(eq - opt);
 	const char *v = eq + 1;
 	if (klen == strlen("idle_timeout") && memcmp(opt, "idle_timeout", klen) == 0) {
@@ -625,10 +633,23 @@ parse_parameter(struct gate *g, const char *parm) {
 		}
 		tok[n++] = t;
 	}
-	int nums = 0;
+	/* Fields without '=' after the address are client_tag and maxclient; any
+	 * further number is ignored, as skynet's own parser does (older skynet
+	 * code passes a buffer size there). */
+	int nums = 0, extra = 0;
 	while (3 + nums < n && strchr(tok[3 + nums], '=') == NULL)
 		nums++;
-	if (n < 4 || nums < 1 || nums > 2 || (strcmp(tok[0], "S") != 0 && strcmp(tok[0], "L") != 0)) {
+	if (nums > 2) {
+		int ignored;
+		for (int i = 5; i < 3 + nums; i++)
+			if (parse_int(tok[i], -2147483647L, 2147483647L, &ignored) < 0)
+				nums = -1; /* not a number: a typo, say so */
+		if (nums > 0) {
+			extra = nums - 2;
+			nums = 2;
+		}
+	}
+	if (n < 4 || nums < 1 || (strcmp(tok[0], "S") != 0 && strcmp(tok[0], "L") != 0)) {
 		skynet_error(ctx, "gate: bad parameter '%s' (want \"S|L watchdog address [client_tag] maxclient"
 			" [idle_timeout=SECONDS] [max_per_address=N]\")", parm);
 		return -1;
@@ -644,7 +665,7 @@ parse_parameter(struct gate *g, const char *parm) {
 		skynet_error(ctx, "gate: maxclient must be 1..65536 (got '%s')", tok[2 + nums]);
 		return -1;
 	}
-	for (int i = 3 + nums; i < n; i++)
+	for (int i = 3 + nums + extra; i < n; i++)
 		if (parse_option(g, tok[i]) < 0)
 			return -1;
 	if (strcmp(tok[1], "!") != 0) {

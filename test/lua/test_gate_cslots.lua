@@ -211,6 +211,8 @@ T.case("skynet's parameter forms still work", function()
 		"S :%08x 127.0.0.1:0 4",           -- maxclient alone
 		"L :%08x 127.0.0.1:0 3 4",         -- 4-byte header, explicit client tag
 		"S :%08x 127.0.0.1:0 0 4 idle_timeout=0 max_per_address=0",
+		"S :%08x 127.0.0.1:0 0 4 65536",   -- older skynet's trailing buffer size: ignored
+		"S :%08x 127.0.0.1:0 0 4 65536 max_per_address=2",
 	} do
 		local gate = skynet.launch("gate", string.format(parm, skynet.self()))
 		T.ok(gate, "launched with " .. parm)
@@ -218,8 +220,19 @@ T.case("skynet's parameter forms still work", function()
 	end
 end)
 
+T.case("older skynet's bare \"start\" is accepted silently; the gate listens from launch", function()
+	local gate, port = launch(4, "")
+	skynet.send(gate, "text", "start")
+	local id, fd = client(gate, port)
+	T.eq(echo(id, "after start"), "after start")
+	socket.close(id)
+	take("^" .. fd .. " close", 300)
+	stop(gate)
+	T.eq(log_lines("gate: start unknown connection"), 0, "no complaint about a bare start")
+end)
+
 T.case("bad option values fail the launch with a clear error", function()
-	T.expect_error("gate: (bad option|unknown option|bad parameter|maxclient must|bad client_tag)")
+	T.expect_error("gate: (bad option|unknown option|bad parameter|maxclient must|bad client_tag|unexpected field)")
 	T.expect_error("(launch|init) service failed|error: launch")
 	local bad = {
 		["idle_timeout=abc"] = "gate: bad option 'idle_timeout=abc'",
@@ -231,6 +244,7 @@ T.case("bad option values fail the launch with a clear error", function()
 		["max_per_address=3.5"] = "gate: bad option 'max_per_address=3.5'",
 		["max_per_adress=3"] = "gate: unknown option 'max_per_adress=3'",
 		["junk"] = "gate: bad parameter",
+		["idle_timeout=1 5"] = "gate: unexpected field '5'",
 	}
 	for opt, msg in pairs(bad) do
 		local gate = skynet.launch("gate", string.format("S :%08x 127.0.0.1:0 0 4 %s", skynet.self(), opt))
