@@ -51,7 +51,6 @@
 #define REPORT_INTERVAL 100        /* centiseconds between refusal log lines */
 #define IDLE_MAX_SECONDS 1000000
 
-
 struct connection {
 	int id;            /* socket id; 0 while the slot is free */
 	uint32_t agent;
