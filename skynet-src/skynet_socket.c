@@ -60,10 +60,11 @@ config_size(const char *key, int64_t def) {
 }
 
 int
-skynet_socket_init(void) {
+skynet_socket_init(uint64_t spin_ns) {
 	SOCKET_SERVER = socket_server_create(skynet_now());
 	if (SOCKET_SERVER == NULL)
 		return -1;
+	socket_server_spin(SOCKET_SERVER, spin_ns);
 	socket_server_callbacks(SOCKET_SERVER, log_line, owner_queued, NULL);
 	socket_server_limits(SOCKET_SERVER, config_size("socket_write_limit", WRITE_LIMIT_DEFAULT),
 		config_size("socket_input_limit", INPUT_LIMIT_DEFAULT));

@@ -35,7 +35,8 @@ struct skynet_socket_message {
 };
 
 /* Creates the socket server; -1 (errno set) if it can't (epoll, pipe). */
-int skynet_socket_init(void);
+/* spin_ns: how long the socket thread polls after events before it blocks. */
+int skynet_socket_init(uint64_t spin_ns);
 void skynet_socket_exit(void);   /* asks the socket thread to stop */
 void skynet_socket_free(void);   /* after the thread joined */
 /* One round of the socket thread: returns 0 when exiting, 1 otherwise (-1 on a

@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPIN_NS 50000           /* how long an idle worker spins before sleeping */
+#define IDLE_SPIN_US 50         /* default idle_spin: how long an idle thread polls before sleeping */
 #define RUNNEXT_GRACE_NS 20000  /* a spinning worker steals a run-next slot this old */
 #define RUNNEXT_STALE_NS 1000000 /* the timer thread requeues one this old */
 #define SHUTDOWN_TIMEOUT_S 10   /* default shutdown_timeout */
@@ -78,6 +78,7 @@ struct node {
 	uint32_t logger;
 	uint64_t endless_break_ms; /* config endless_break; 0: never */
 	uint64_t shutdown_cs;      /* config shutdown_timeout */
+	uint64_t spin_ns;          /* config idle_spin */
 };
 
 struct worker_parm {
@@ -184,7 +185,7 @@ static bool
 spin_for_work(struct node *n) {
 	atomic_fetch_add(&n->spinning, 1);
 	bool found = false;
-	uint64_t until = timer_hpc() + SPIN_NS;
+	uint64_t until = timer_hpc() + n->spin_ns;
 	do {
 		for (int i = 0; i < 32; i++) {
 			if (mq_global_length() > 0 || atomic_load_explicit(&n->quit, memory_order_relaxed)) {
@@ -515,6 +516,25 @@ exit_abandoned(struct node *n, struct skynet_config *config) {
 	_exit(1);
 }
 
+/* idle_spin: microseconds (0..100000) an idle worker or the socket thread
+ * keeps polling, yielding its core in between, before it sleeps. */
+static int
+config_spin(uint64_t *out_ns) {
+	const char *v = env_get("idle_spin");
+	*out_ns = (uint64_t)IDLE_SPIN_US * 1000;
+	if (v == NULL)
+		return 0;
+	char *end;
+	errno = 0;
+	long us = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || errno || us < 0 || us > 100000) {
+		fprintf(stderr, "skynet: config key idle_spin must be microseconds (0..100000), not \"%s\"\n", v);
+		return -1;
+	}
+	*out_ns = (uint64_t)us * 1000;
+	return 0;
+}
+
 /* A duration config key in seconds ("0", unset, "false": def). */
 static int
 config_seconds(const char *key, double def, double *out) {
@@ -587,8 +607,10 @@ int
 skynet_start(struct skynet_config *config) {
 	skynet_malloc_thread_init();
 	double endless_break, shutdown_timeout;
+	uint64_t spin_ns;
 	if (config_seconds("endless_break", 0, &endless_break) ||
-		config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_S, &shutdown_timeout))
+		config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_S, &shutdown_timeout) ||
+		config_spin(&spin_ns))
 		return 1;
 	install_signals();
 	if (config->daemon && daemon_init(config->daemon))
@@ -599,6 +621,7 @@ skynet_start(struct skynet_config *config) {
 	skynet_crash_workers(N->m, N->count);
 	N->endless_break_ms = (uint64_t)(endless_break * 1000);
 	N->shutdown_cs = (uint64_t)(shutdown_timeout * 100);
+	N->spin_ns = spin_ns;
 	skynet_harbor_init(config->harbor);
 	skynet_server_init(config->harbor, config->profile, schedule);
 	mq_global_init();
@@ -607,7 +630,7 @@ skynet_start(struct skynet_config *config) {
 
 	int status = 0;
 	uint32_t logger = 0;
-	if (skynet_socket_init()) {
+	if (skynet_socket_init(spin_ns)) {
 		/* Every socket call would find no socket server: refuse to boot. */
 		fprintf(stderr, "skynet: can't create the socket server (epoll or its command pipe: out of file descriptors?)\n");
 		status = 1;

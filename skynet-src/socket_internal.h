@@ -37,7 +37,6 @@ enum socket_protocol { P_TCP = 0, P_UDP4, P_UDP6 };
 #define READ_SIZE_MAX (1 << 20) /* also bounds what one read adds to an owner's queue */
 #define WARN_START (1024 * 1024)
 #define MAX_EVENTS 64
-#define SS_SPIN_NS 50000 /* after events, poll this long before blocking */
 #define PENDING_MAX 16
 #define TEXT_MAX 128
 #define PIPE_KEY UINT64_MAX
@@ -117,6 +116,7 @@ struct socket_server {
 	ATOM_UINT alloc_id;
 	bool checkctrl;
 	bool active;             /* the last wait returned events: spin before the next */
+	uint64_t spin_ns;        /* how long to spin then (socket_server_spin) */
 	int event_n;
 	int event_index;
 	struct sp_event events[MAX_EVENTS];

@@ -565,19 +565,24 @@ socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t inpu
 }
 
 void
+socket_server_spin(struct socket_server *ss, uint64_t ns) {
+	ss->spin_ns = ns;
+}
+
+void
 socket_server_updatetime(struct socket_server *ss, uint64_t time) {
 	ss->time = time;
 }
 
 /* Waits for events. After a wait that found some, it first polls without
- * blocking for SS_SPIN_NS, yielding the core in between: on a busy link the
+ * blocking for spin_ns (config idle_spin), yielding the core in between: on a busy link the
  * next packet tends to come within tens of microseconds, and waking a thread
  * out of epoll_wait costs 20-30 us on virtual machines, which would double a
  * cross-node round trip. An idle socket thread blocks at once. */
 static int
 ss_wait(struct socket_server *ss) {
 	int timeout = sg_timeout(ss);
-	if (ss->active && timeout != 0) {
+	if (ss->active && timeout != 0 && ss->spin_ns > 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		uint64_t start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, now;
@@ -588,7 +593,7 @@ ss_wait(struct socket_server *ss) {
 			sched_yield();
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		} while (now - start < SS_SPIN_NS);
+		} while (now - start < ss->spin_ns);
 	}
 	int n = sp_wait(ss->efd, ss->events, MAX_EVENTS, timeout);
 	ss->active = n > 0;

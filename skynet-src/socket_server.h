@@ -48,6 +48,8 @@ void socket_server_callbacks(struct socket_server *ss, socket_log_fn log, socket
  * (0 = unlimited), and input bytes queued at the owner before reading pauses
  * (0 = never pause). */
 void socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t input_limit);
+/* After a wait that returned events, poll this long (yielding) before blocking; 0: block at once. */
+void socket_server_spin(struct socket_server *ss, uint64_t ns);
 /* One socket's write limit (0 = unlimited); any thread, ordered after the
  * socket's open request. */
 void socket_server_write_limit(struct socket_server *ss, int id, int64_t bytes);

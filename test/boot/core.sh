@@ -180,8 +180,51 @@ core_no_socket_server() {
 	fi
 }
 
+# core_spin_cpu SPIN: CPU ticks of 6 socket round trips 0.3 s apart with
+# idle_spin = SPIN (echoed; empty when the node failed).
+core_spin_cpu() {
+	core_boot "core_spin_$1" spin "idle_spin = $1"
+	if ! core_wait "$CORE_LOG" "CORE ready" 150; then
+		kill -9 "$CORE_PID"
+		wait "$CORE_PID" 2>/dev/null
+		return
+	fi
+	core_stop 100
+	grep -o "CORE cpu [0-9]*" "$CORE_LOG" | grep -o "[0-9]*$"
+}
+
+# idle_spin: threads poll that long after work before sleeping, so 0.1 s of
+# spin costs CPU time after each round trip and 0 costs none; a bad value
+# stops the boot.
+core_idle_spin() {
+	local name="boot: idle_spin bounds how long idle threads poll"
+	selected "$name" || return 0
+	local none long
+	none=$(core_spin_cpu 0)
+	long=$(core_spin_cpu 100000)
+	if [ -z "$none" ] || [ -z "$long" ]; then
+		notok "$name" "a node did not finish: $(tail -3 "$CORE_LOG")"
+	elif [ $((long - none)) -lt 20 ]; then
+		notok "$name" "CPU ticks with idle_spin = 0: $none, with 100000: $long (want 20 more)"
+	else
+		ok "$name (CPU ticks: $none with 0, $long with 0.1 s)"
+	fi
+	local cfg err rc
+	cfg=$(write_config core_spin_bad t_core_boot "core_mode = none" "idle_spin = fast")
+	err=$( (cd "$OUT" && exec timeout -k 2 10 "$OUT/skynet" "$cfg") 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 0 ] || [ $rc -ge 124 ]; then
+		notok "$name: bad value" "exit status $rc"
+	elif ! grep -q 'idle_spin must be microseconds (0..100000), not "fast"' <<<"$err"; then
+		notok "$name: bad value" "stderr: $err"
+	else
+		ok "$name: a bad value stops the boot"
+	fi
+}
+
 core_oom
 core_pcall_sigterm
 core_abandon
 core_flood
 core_no_socket_server
+core_idle_spin

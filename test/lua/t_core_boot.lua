@@ -5,9 +5,48 @@
 --   pcall  a service loops in `while true do pcall(f) end`
 --   cloop  a service loops inside one C call (no hook can break it)
 --   flood  the same line logged 20,000 times in a burst
+--   spin   6 socket round trips 0.3 s apart, then "CORE cpu TICKS": the
+--          process's CPU time (utime + stime, clock ticks), for idle_spin
 local skynet = require "skynet"
+local socket = require "skynet.socket"
 
 local mode = skynet.getenv "core_mode"
+
+local function cpu_ticks()
+	local f = assert(io.open("/proc/self/stat"))
+	local stat = f:read "a"
+	f:close()
+	-- the fields after the command name, which is in parentheses
+	local rest = stat:match "%) (.*)$"
+	local fields = {}
+	for v in rest:gmatch "%S+" do
+		fields[#fields + 1] = v
+	end
+	return tonumber(fields[12]) + tonumber(fields[13]) -- utime, stime
+end
+
+local function round_trips(n, gap)
+	local lid, _, port = socket.listen("127.0.0.1", 0)
+	socket.start(lid, function(id)
+		socket.start(id)
+		while true do
+			local line = socket.readline(id)
+			if not line then
+				break
+			end
+			socket.write(id, line .. "\n")
+		end
+		socket.close(id)
+	end)
+	local fd = assert(socket.open("127.0.0.1", port))
+	for i = 1, n do
+		socket.write(fd, "ping " .. i .. "\n")
+		assert(socket.readline(fd) == "ping " .. i)
+		skynet.sleep(gap)
+	end
+	socket.close(fd)
+	socket.close(lid)
+end
 
 skynet.start(function()
 	local p = skynet.newservice("t_core")
@@ -19,6 +58,10 @@ skynet.start(function()
 		skynet.send(p, "lua", "pcall_loop")
 	elseif mode == "cloop" then
 		skynet.send(p, "lua", "c_loop")
+	elseif mode == "spin" then
+		local before = cpu_ticks()
+		round_trips(6, 30)
+		skynet.error("CORE cpu", cpu_ticks() - before)
 	elseif mode == "flood" then
 		for _ = 1, 20000 do
 			skynet.error("CORE flood line")
