@@ -12,7 +12,7 @@
  *   close(id)                 close after pending output; answered by one "close" message
  *                             unless the socket already reported close or error
  *   shutdown(id)              half close: FIN after pending output, reading goes on
- *   nodelay(id)
+ *   nodelay(id), keepalive(id, seconds)
  *   send(id, data [, sz]) -> boolean       high priority
  *   lsend(id, data [, sz]) -> boolean      low priority (sent when no high data waits)
  *       data: a string, a table (array) of strings sent as one piece, or a
@@ -468,6 +468,16 @@ ID_REQUEST(lstart, skynet_socket_start)
 ID_REQUEST(lpause, skynet_socket_pause)
 ID_REQUEST(lnodelay, skynet_socket_nodelay)
 
+/* keepalive(id, seconds): beyond skynet, a peer silent that long is given up. */
+static int
+lkeepalive(lua_State *L) {
+	int id = (int)luaL_checkinteger(L, 1);
+	lua_Integer seconds = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, seconds >= 0 && seconds <= 86400, 2, "seconds out of range (0..86400)");
+	skynet_socket_keepalive(getctx(L), id, (int)seconds);
+	return 0;
+}
+
 /* A skynet_malloc'ed copy of the data at index (or the pointer itself, whose
  * ownership the caller gives up). */
 static void *
@@ -769,6 +779,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "start", lstart },
 		{ "pause", lpause },
 		{ "nodelay", lnodelay },
+		{ "keepalive", lkeepalive },
 		{ "udp", ludp },
 		{ "udp_connect", ludp_connect },
 		{ "udp_send", ludp_send },

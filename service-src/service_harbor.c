@@ -40,6 +40,7 @@
 #define HANDSHAKE_TIMEOUT "500" /* centiseconds */
 #define NODE_MAX 256
 #define OUT_FLUSH ((size_t)64 << 10) /* a link's batch is written at this size */
+#define LINK_TIMEOUT 30 /* default link_timeout: seconds a silent peer is given */
 
 enum link_status { LINK_WAIT, LINK_HANDSHAKE, LINK_UP, LINK_DOWN };
 enum hs_step { HS_NONE, HS_C_START, HS_A_START, HS_C_HELLO, HS_C_PROOF, HS_A_PROOF };
@@ -64,6 +65,7 @@ struct harbor {
 	int id;
 	uint32_t slave;
 	char *secret;           /* NULL: skynet's handshake, no proof */
+	int link_timeout;       /* config link_timeout: a silent peer is given up (s) */
 	size_t queued;          /* bytes in every queue */
 	struct link link[NODE_MAX];
 	int dirty[NODE_MAX];    /* links with batched output */
@@ -317,6 +319,7 @@ link_begin(struct harbor *h, int node, int fd, int accepted) {
 	harbor_reader_init(&l->rd, HARBOR_FRAME_LIMIT);
 	skynet_socket_start(h->ctx, fd);
 	skynet_socket_nodelay(h->ctx, fd);
+	skynet_socket_keepalive(h->ctx, fd, h->link_timeout);
 	/* Room for the largest message plus a backlog; a peer that stops reading
 	 * longer than that loses the link (and its callers get errors). */
 	skynet_socket_write_limit(h->ctx, fd, (int64_t)HARBOR_WRITE_LIMIT);
@@ -660,6 +663,23 @@ harbor_cb(struct skynet_context *ctx, void *ud, int type, int session, uint32_t 
 
 /* ---- module interface ---- */
 
+/* Config link_timeout: whole seconds 0..86400, default LINK_TIMEOUT. */
+static int
+read_link_timeout(struct skynet_context *ctx, int *out) {
+	const char *v = skynet_command(ctx, "GETENV", "link_timeout");
+	*out = LINK_TIMEOUT;
+	if (v == NULL)
+		return 0;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < 0 || n > 86400) {
+		skynet_error(ctx, "harbor: config link_timeout must be whole seconds (0..86400), not \"%s\"", v);
+		return 1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 struct harbor *
 harbor_create(void) {
 	struct harbor *h = skynet_malloc(sizeof(*h));
@@ -703,6 +723,8 @@ harbor_init(struct harbor *h, struct skynet_context *ctx, const char *args) {
 		skynet_error(ctx, "harbor: bad slave handle '%s'", slave);
 		return 1;
 	}
+	if (read_link_timeout(ctx, &h->link_timeout))
+		return 1;
 	const char *secret = skynet_command(ctx, "GETENV", "harbor_secret");
 	if (secret && secret[0]) {
 		size_t n = strlen(secret) + 1;

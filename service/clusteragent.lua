@@ -255,6 +255,7 @@ skynet.start(function()
 		return skynet.exit()
 	end
 	socket.nodelay(fd)
+	socket.keepalive(fd)
 	skynet.fork(function()
 		loop()
 		skynet.call(clusterd, "lua", "agentexit", fd)

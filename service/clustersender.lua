@@ -203,6 +203,7 @@ local function connect()
 	end
 	backoff, next_try = 0, 0
 	socket.nodelay(fd)
+	socket.keepalive(fd)
 	local l = { fd = fd, pending = {}, large = {} }
 	link = l
 	skynet.fork(reader, l)

@@ -121,6 +121,7 @@ skynet.start(function()
 	socket.start(fd, function(id, addr)
 		skynet.error("connect from " .. addr .. " " .. id)
 		socket.start(id)
+		socket.keepalive(id)
 		local ok, slave, slave_addr = pcall(handshake, id)
 		if ok then
 			skynet.fork(monitor_slave, slave, slave_addr)

@@ -329,6 +329,7 @@ skynet.start(function()
 	slave_fd, slave_address = listen(slave_address)
 	skynet.error("slave connect to master " .. tostring(master_addr))
 	local master_fd = assert(socket.open(master_addr), "Can't connect to master " .. tostring(master_addr))
+	socket.keepalive(master_fd)
 
 	skynet.dispatch("lua", function(_, _, command, ...)
 		local f = assert(harbor[command], "cslave: unknown command")

@@ -275,6 +275,12 @@ skynet_socket_info(void) {
 }
 
 void
+skynet_socket_keepalive(struct skynet_context *ctx, int id, int seconds) {
+	(void)ctx;
+	socket_server_keepalive(SOCKET_SERVER, id, seconds);
+}
+
+void
 skynet_socket_write_limit(struct skynet_context *ctx, int id, int64_t bytes) {
 	(void)ctx;
 	socket_server_write_limit(SOCKET_SERVER, id, bytes);

@@ -26,6 +26,7 @@ enum sc_type {
 	SC_LISTEN = 'I',         /* id opaque fd: a bound, listening fd */
 	SC_BIND = 'B',           /* id opaque fd: adopt an existing fd */
 	SC_NODELAY = 'T',        /* id */
+	SC_KEEPALIVE = 'Y',      /* id opaque = seconds a silent peer is given */
 	SC_UDP = 'U',            /* id opaque fd protocol */
 	SC_UDP_CONNECT = 'C',    /* id address */
 	SC_LIMIT = 'M',          /* id opaque = write limit in bytes */

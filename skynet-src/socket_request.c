@@ -231,6 +231,11 @@ socket_server_nodelay(struct socket_server *ss, int id) {
 	post_simple(ss, SC_NODELAY, id, 0);
 }
 
+void
+socket_server_keepalive(struct socket_server *ss, int id, int seconds) {
+	post_simple(ss, SC_KEEPALIVE, id, (uintptr_t)(seconds > 0 ? seconds : 0));
+}
+
 int
 socket_server_send(struct socket_server *ss, int id, void *buffer, int sz) {
 	return send_request(ss, SC_SEND, id, buffer, sz);

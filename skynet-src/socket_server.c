@@ -394,6 +394,27 @@ req_adopt(struct socket_server *ss, struct sc_request *req) {
 		ss_emit(ss, SOCKET_OPEN, req->id, req->opaque, 0, NULL, text);
 }
 
+/* A TCP peer that stops answering (host gone, network cut: no FIN or RST
+ * ever comes) is given up after about `seconds`: keepalive probes start when
+ * the link has been silent for half of it, and data or probes unacknowledged
+ * for the whole of it abort the connection (ETIMEDOUT), which reaches the
+ * owner as an error like any other. 0 leaves the system's timing (hours). */
+static void
+set_keepalive(int fd, int seconds) {
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (seconds <= 0)
+		return;
+	int idle = seconds / 2 > 0 ? seconds / 2 : 1;
+	int intvl = seconds / 6 > 0 ? seconds / 6 : 1;
+	int cnt = 3;
+	unsigned int user_ms = (unsigned int)seconds * 1000u;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
+}
+
 static void
 handle_request(struct socket_server *ss, struct sc_request *req) {
 	struct socket *s;
@@ -418,6 +439,10 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 			int one = 1;
 			setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
+		break;
+	case SC_KEEPALIVE:
+		if ((s = ss_live(ss, req->id)) != NULL && s->protocol == P_TCP)
+			set_keepalive(s->fd, (int)req->opaque);
 		break;
 	case SC_UDP_CONNECT:
 		if ((s = ss_live(ss, req->id)) != NULL && s->protocol != P_TCP)

@@ -74,6 +74,8 @@ void socket_server_shutdown(struct socket_server *ss, uintptr_t opaque, int id);
 void socket_server_start(struct socket_server *ss, uintptr_t opaque, int id);
 void socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id);
 void socket_server_nodelay(struct socket_server *ss, int id);
+/* Gives up a TCP peer silent (unacknowledged) for about seconds; 0: system timing. */
+void socket_server_keepalive(struct socket_server *ss, int id, int seconds);
 
 /* Sends take ownership of buffer (skynet_malloc'ed). Return 0, or -1 if id is not
  * a live socket or the data would pass its write limit (buffer freed; the

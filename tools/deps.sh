@@ -10,8 +10,9 @@ set -u
 # OpenSSL (the ltls module)
 build="gcc make pkg-config liblua5.4-dev lua5.4 libjemalloc-dev lua-cjson lua-cjson-dev libinih-dev lua-lpeg libssl-dev"
 # valgrind (boot check), Python peers and parsers, load generators, the
-# servers the client libraries are tested against, a browser for the dashboard
-test="valgrind python3 python3-websockets python3-prometheus-client openssl curl wrk logrotate redis-server redis-tools mariadb-server etcd-server chromium"
+# servers the client libraries are tested against, a browser for the dashboard,
+# nftables to cut links in the network tests
+test="valgrind python3 python3-websockets python3-prometheus-client openssl curl wrk logrotate nftables redis-server redis-tools mariadb-server etcd-server chromium"
 case "${1:-test}" in
 build) packages=$build ;;
 test) packages="$build $test" ;;

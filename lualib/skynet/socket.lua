@@ -483,6 +483,22 @@ function socket.nodelay(id)
 	driver.nodelay(id)
 end
 
+-- beyond skynet: a TCP peer that stops answering (no FIN or RST ever comes:
+-- host gone, network cut) is given up after about `seconds` (default: the
+-- config key link_timeout, 30), and the socket reports an error as on any
+-- other failure (keepalive probes and TCP_USER_TIMEOUT). 0 keeps the
+-- system's timing (hours). The harbor and cluster links use it.
+function socket.keepalive(id, seconds)
+	if seconds == nil then
+		local v = skynet.getenv "link_timeout"
+		seconds = v == nil and 30 or math.tointeger(tonumber(v))
+		if not seconds or seconds < 0 or seconds > 86400 then
+			error(string.format("config link_timeout must be whole seconds (0..86400), not %q", v))
+		end
+	end
+	driver.keepalive(id, seconds)
+end
+
 function socket.warning(id, callback)
 	local s = sockets[id]
 	assert(s, "socket.warning: unknown socket")

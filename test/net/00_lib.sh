@@ -62,3 +62,42 @@ net_check_sanitizer() {
 	[ -n "$errs" ] && notok "$1: no error in the node log" "$errs"
 	return 0
 }
+
+# Network cuts with nftables: every TCP packet to or from some ports is
+# dropped, as a cut cable would (no FIN, no RST), in a table of our own.
+# cut_setup NAME: 0 when cuts can be made (CUT_TABLE created), else reports
+# NAME skipped and returns 1.
+cut_setup() {
+	CUT_TABLE="skynet_cut_$$"
+	if ! command -v nft >/dev/null; then
+		skip_required "$1" "nft (Debian package nftables) is not installed"
+		return 1
+	fi
+	if ! nft add table inet "$CUT_TABLE" 2>/dev/null; then
+		skip "$1" "nftables unusable here (no root, or no nf_tables in the kernel)"
+		return 1
+	fi
+}
+
+cut_teardown() {
+	nft delete table inet "$CUT_TABLE" 2>/dev/null
+}
+
+# cut_when PID LOG FLAG PORTS: while PID runs (up to 20 s), once LOG has a
+# "LINK_CUT" line, drops the ports' packets and creates FLAG.
+cut_when() {
+	local pid=$1 log=$2 flag=$3 ports=$4 i cut=0
+	for ((i = 0; i < 400; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		if [ $cut -eq 0 ] && grep -q "LINK_CUT" "$log" 2>/dev/null; then
+			nft add chain inet "$CUT_TABLE" out '{ type filter hook output priority 0; }' &&
+				nft add rule inet "$CUT_TABLE" out tcp dport "{ $ports }" drop &&
+				nft add rule inet "$CUT_TABLE" out tcp sport "{ $ports }" drop &&
+				touch "$flag"
+			cut=1
+		fi
+		sleep 0.05
+	done
+	wait_pid "$pid" 5 >/dev/null
+	cut_teardown
+}

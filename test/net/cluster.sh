@@ -222,3 +222,35 @@ net_cluster
 net_cluster_secret
 net_cluster_skynet
 net_cluster_example
+
+# net_cluster_cut: once the driver on node b asks, node a's cluster port is
+# cut (cut_when in 00_lib.sh); the call waiting on a fails within
+# link_timeout.
+net_cluster_cut() {
+	local name=net_cluster_cut ports pa pb file flag=$TMP/cluster_cut.flag
+	selected "$name" || return 0
+	cut_setup "$name" || return 0
+	ports=$(free_port 2)
+	pa=${ports% *}
+	pb=${ports#* }
+	rm -f "$flag"
+	file=$(cluster_file cc.nodes "$pa" "$pb")
+	cluster_up cca "$(write_config cca t_cluster_node "cluster = $file" "cluster_self = a" "link_timeout = 2")"
+	if ! cluster_ready cca a; then
+		notok "$name: node a up"
+		show_tail "$TMP/cca.log" "$TMP/cca.out"
+		cut_teardown
+		cluster_down_all
+		return
+	fi
+	cluster_up ccb "$(write_config ccb t_link_cut "cluster = $file" "cluster_self = b" "link_timeout = 2" \
+		"cut_mode = cluster" "cut_flag = $flag")"
+	cut_when "${CL_PID[ccb]}" "$TMP/ccb.log" "$flag" "$pa"
+	unset "CL_PID[ccb]"
+	cluster_cases "$name" "$TMP/ccb.log"
+	cluster_down_all
+	cluster_clean cca
+	cluster_clean ccb
+}
+
+net_cluster_cut

@@ -3,7 +3,9 @@
 # on 2 and 3, the testlib driver t_harbor_drive on 4): calls, sends, errors,
 # large messages and global names across them; node 3 is killed with SIGKILL
 # while calls wait on it, then restarted with the same id. Then a two-node
-# run with harbor_secret, and a node with the wrong secret refused.
+# run with harbor_secret, and a node with the wrong secret refused. Then a
+# two-node run whose link is cut with nftables (packets dropped, no FIN):
+# the waiting call fails within link_timeout.
 
 # harbor_config NAME START ID MASTERPORT [extra lines...]
 harbor_config() {
@@ -244,3 +246,34 @@ net_harbor_frames() {
 net_harbor_nodes
 net_harbor_secret
 net_harbor_frames
+
+# net_harbor_cut: nodes 1 and 2 on fixed ports; once the driver asks, the
+# link between them is cut (cut_when in 00_lib.sh).
+net_harbor_cut() {
+	local name=net_harbor_cut
+	selected "$name" || return 0
+	cut_setup "$name" || return 0
+	local mport p1 p2 flag=$TMP/harbor_cut.flag cfg1 cfg2
+	read -r mport p1 p2 <<<"$(free_port 3 | tr '\n' ' ')"
+	rm -f "$flag"
+	cfg1=$(harbor_config hc1 t_harbor_node 1 "$mport" "standalone = 127.0.0.1:$mport" "link_timeout = 2")
+	cfg2=$(harbor_config hc2 t_link_cut 2 "$mport" "link_timeout = 2" "cut_mode = harbor" "cut_flag = $flag")
+	sed -i "s/^address = .*/address = 127.0.0.1:$p1/" "$cfg1"
+	sed -i "s/^address = .*/address = 127.0.0.1:$p2/" "$cfg2"
+	harbor_up hc1 "$cfg1"
+	if ! harbor_ready hc1 1; then
+		notok "$name: node 1 up"
+		show_tail "$TMP/hc1.log" "$TMP/hc1.out"
+		cut_teardown
+		harbor_down_all
+		return
+	fi
+	harbor_up hc2 "$cfg2"
+	cut_when "${HB_PID[hc2]}" "$TMP/hc2.log" "$flag" "$p1, $p2"
+	harbor_cases "$name" "$TMP/hc2.log"
+	harbor_down_all
+	harbor_clean hc1
+	harbor_clean hc2
+}
+
+net_harbor_cut

@@ -28,6 +28,7 @@ void skynet_socket_shutdown(struct skynet_context *c, int id) { (void)c; (void)i
 void skynet_socket_start(struct skynet_context *c, int id) { (void)c; (void)id; }
 void skynet_socket_pause(struct skynet_context *c, int id) { (void)c; (void)id; }
 void skynet_socket_nodelay(struct skynet_context *c, int id) { (void)c; (void)id; }
+void skynet_socket_keepalive(struct skynet_context *c, int id, int s) { (void)c; (void)id; (void)s; }
 int skynet_socket_send(struct skynet_context *c, int id, void *b, int sz) { (void)c; (void)id; (void)sz; skynet_free(b); return -1; }
 int skynet_socket_send_lowpriority(struct skynet_context *c, int id, void *b, int sz) { (void)c; (void)id; (void)sz; skynet_free(b); return -1; }
 int skynet_socket_udp(struct skynet_context *c, const char *a, int p) { (void)c; (void)a; (void)p; return -1; }
