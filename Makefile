@@ -122,7 +122,7 @@ $(BUILD)/bin/%: test/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/bin/%: bench/%.c
+$(BUILD)/bin/%: bench/%.c bench/benchclient.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 

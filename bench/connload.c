@@ -20,6 +20,8 @@
  * Prints one summary line; exits 1 if any connection failed (refused, closed,
  * a reply that is not ok, or no progress for the timeout, 30 s by default),
  * 2 on bad arguments or too few file descriptors. */
+#include "benchclient.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -59,13 +61,6 @@ struct run {
 	const struct addrinfo *ai;
 };
 
-static double
-now_sec(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void __attribute__((format(printf, 3, 4)))
 fail(struct run *r, struct conn *k, const char *fmt, ...) {
 	if (k->state == FAILED || k->state == OPENED)
@@ -99,7 +94,7 @@ start_connect(struct run *r, struct conn *k) {
 	const struct addrinfo *ai = r->ai;
 	k->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	k->state = CONNECTING;
-	k->since = now_sec();
+	k->since = bench_now();
 	r->inflight++;
 	if (k->fd < 0) {
 		fail(r, k, "socket: %s", strerror(errno));
@@ -150,7 +145,7 @@ connected(struct run *r, struct conn *k) {
 	}
 	r->inflight--;
 	k->state = ANSWERING;
-	k->since = now_sec();
+	k->since = bench_now();
 	send_request(r, k);
 }
 
@@ -171,7 +166,7 @@ read_reply(struct run *r, struct conn *k) {
 			return;
 		}
 		k->got += (size_t)n;
-		k->since = now_sec();
+		k->since = bench_now();
 		if (k->got < 2)
 			continue;
 		size_t want = 2 + ((size_t)k->in[0] << 8 | k->in[1]);
@@ -235,36 +230,6 @@ rss_kib(long pid) {
 	return kib;
 }
 
-/* Takes the hard descriptor limit as the soft one when needed; fails if even
- * that is too small. */
-static int
-fd_limit(int need) {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return -1;
-	if (rl.rlim_cur >= (rlim_t)need)
-		return 0;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need) {
-		fprintf(stderr, "connload: %d connections need %d descriptors; the hard limit is %lu\n",
-			need - 32, need, (unsigned long)rl.rlim_max);
-		return -1;
-	}
-	rl.rlim_cur = need;
-	return setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-static long
-parse_num(const char *s, const char *what, long lo, long hi) {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "connload: %s must be an integer in %ld..%ld, got '%s'\n", what, lo, hi, s);
-		exit(2);
-	}
-	return v;
-}
-
 static void
 usage(void) {
 	fprintf(stderr, "usage: connload [-v] [-t SECONDS] [-w WINDOW] [-p PID] HOST PORT CONNECTIONS\n");
@@ -293,22 +258,22 @@ main(int argc, char *argv[]) {
 	while ((opt = getopt(argc, argv, "vt:w:p:")) != -1) {
 		switch (opt) {
 		case 'v': r.verbose = 1; break;
-		case 't': r.timeout = (double)parse_num(optarg, "timeout", 1, 86400); break;
-		case 'w': r.window = (int)parse_num(optarg, "WINDOW", 1, 1000000); break;
-		case 'p': pid = parse_num(optarg, "PID", 1, 1L << 30); break;
+		case 't': r.timeout = (double)bench_count("connload", optarg, "timeout", 1, 86400); break;
+		case 'w': r.window = (int)bench_count("connload", optarg, "WINDOW", 1, 1000000); break;
+		case 'p': pid = bench_count("connload", optarg, "PID", 1, 1L << 30); break;
 		default: usage();
 		}
 	}
 	if (argc - optind != 3)
 		usage();
-	r.n = (int)parse_num(argv[optind + 2], "CONNECTIONS", 1, 1000000);
+	r.n = (int)bench_count("connload", argv[optind + 2], "CONNECTIONS", 1, 1000000);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	int rc = getaddrinfo(argv[optind], argv[optind + 1], &hints, &ai);
 	if (rc != 0) {
 		fprintf(stderr, "connload: %s:%s: %s\n", argv[optind], argv[optind + 1], gai_strerror(rc));
 		return 2;
 	}
-	if (fd_limit(r.n + 32) != 0)
+	if (bench_fd_limit("connload", r.n + 32) != 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	r.ai = ai;
@@ -330,7 +295,7 @@ main(int argc, char *argv[]) {
 	}
 	long rss_before = pid ? rss_kib(pid) : -1;
 
-	double start = now_sec(), last_check = start;
+	double start = bench_now(), last_check = start;
 	refill(&r);
 	while (r.open + r.failed < r.n) {
 		int n = epoll_wait(r.epfd, events, 1024, 200);
@@ -341,13 +306,13 @@ main(int argc, char *argv[]) {
 		for (int i = 0; i < n; i++)
 			on_event(&r, events[i].data.ptr, events[i].events);
 		refill(&r);
-		double now = now_sec();
+		double now = bench_now();
 		if (now - last_check >= 0.5) {
 			check_timeouts(&r, now);
 			last_check = now;
 		}
 	}
-	double elapsed = now_sec() - start;
+	double elapsed = bench_now() - start;
 	printf("connections=%d opened=%d elapsed=%.3fs conn_per_s=%.0f errors=%d", r.n, r.open, elapsed,
 		elapsed > 0 ? r.open / elapsed : 0.0, r.failed);
 	if (pid) {

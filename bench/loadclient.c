@@ -13,6 +13,8 @@
  *
  * Elapsed time runs from the first connect to the last reply, so it
  * includes connection setup. */
+#include "benchclient.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -57,13 +59,6 @@ struct client {
 	int live;                    /* connections neither done nor failed */
 	int errors;
 };
-
-static double
-now_sec(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void __attribute__((format(printf, 3, 4)))
 conn_fail(struct client *c, struct conn *k, const char *fmt, ...) {
@@ -127,7 +122,7 @@ conn_write(struct client *c, struct conn *k) {
 		ssize_t n = send(k->fd, k->out + k->sent, c->packet - k->sent, MSG_NOSIGNAL);
 		if (n > 0) {
 			k->sent += (size_t)n;
-			k->last_progress = now_sec();
+			k->last_progress = bench_now();
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -167,7 +162,7 @@ conn_read(struct client *c, struct conn *k) {
 			return;
 		}
 		k->got += (size_t)n;
-		k->last_progress = now_sec();
+		k->last_progress = bench_now();
 		if (k->got >= 2 && (k->in[0] != k->out[0] || k->in[1] != k->out[1])) {
 			conn_fail(c, k, "reply length header %u, expected %zu",
 				(unsigned)k->in[0] << 8 | k->in[1], c->size);
@@ -207,7 +202,7 @@ conn_connected(struct client *c, struct conn *k) {
 		return;
 	}
 	k->state = CONN_RUNNING;
-	k->last_progress = now_sec();
+	k->last_progress = bench_now();
 	conn_start_round(c, k);
 }
 
@@ -236,7 +231,7 @@ conn_open(struct client *c, struct conn *k, const struct addrinfo *ai) {
 	}
 	/* Round trips of small packets: Nagle would add its delay to each one. */
 	setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	k->last_progress = now_sec();
+	k->last_progress = bench_now();
 	if (connect(k->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 		watch(c, k, EPOLL_CTL_ADD, EPOLLIN);
 		if (k->state == CONN_CONNECTING)
@@ -258,30 +253,6 @@ check_timeouts(struct client *c, double now) {
 			conn_fail(c, k, "no progress for %.0f s (%zu of %zu bytes sent, %zu received)",
 				c->timeout, k->sent, c->packet, k->got);
 	}
-}
-
-/* Many connections need many descriptors: take the hard limit if the soft
- * one is too small. */
-static void
-raise_fd_limit(int need) {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= (rlim_t)need)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)need ? (rlim_t)need : rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-static long
-parse_count(const char *s, const char *what, long lo, long hi) {
-	char *end;
-	long v;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "loadclient: %s must be an integer in %ld..%ld, got '%s'\n", what, lo, hi, s);
-		exit(2);
-	}
-	return v;
 }
 
 static void
@@ -307,7 +278,7 @@ main(int argc, char *argv[]) {
 			c.verbose = 1;
 			break;
 		case 't':
-			c.timeout = (double)parse_count(optarg, "timeout", 1, 86400);
+			c.timeout = (double)bench_count("loadclient", optarg, "timeout", 1, 86400);
 			break;
 		default:
 			usage();
@@ -315,9 +286,9 @@ main(int argc, char *argv[]) {
 	}
 	if (argc - optind != 5)
 		usage();
-	c.nconn = (int)parse_count(argv[optind + 2], "CONNECTIONS", 1, 1000000);
-	c.rounds = parse_count(argv[optind + 3], "ROUNDS", 1, 1000000000L);
-	c.size = (size_t)parse_count(argv[optind + 4], "SIZE", 1, 65535);
+	c.nconn = (int)bench_count("loadclient", argv[optind + 2], "CONNECTIONS", 1, 1000000);
+	c.rounds = bench_count("loadclient", argv[optind + 3], "ROUNDS", 1, 1000000000L);
+	c.size = (size_t)bench_count("loadclient", argv[optind + 4], "SIZE", 1, 65535);
 	c.packet = c.size + 2;
 
 	memset(&hints, 0, sizeof(hints));
@@ -329,7 +300,7 @@ main(int argc, char *argv[]) {
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit(c.nconn + 16);
+	bench_fd_limit("loadclient", c.nconn + 16); /* short of it, connects fail and say so */
 
 	c.epfd = epoll_create1(EPOLL_CLOEXEC);
 	c.conns = calloc((size_t)c.nconn, sizeof(struct conn));
@@ -339,7 +310,7 @@ main(int argc, char *argv[]) {
 		return 2;
 	}
 	c.live = c.nconn;
-	start = now_sec();
+	start = bench_now();
 	for (i = 0; i < c.nconn; i++) {
 		struct conn *k = &c.conns[i];
 		k->id = i;
@@ -355,7 +326,7 @@ main(int argc, char *argv[]) {
 	}
 	freeaddrinfo(ai);
 
-	last_check = now_sec();
+	last_check = bench_now();
 	while (c.live > 0) {
 		int n = epoll_wait(c.epfd, events, 1024, 500);
 		double now;
@@ -365,13 +336,13 @@ main(int argc, char *argv[]) {
 		}
 		for (i = 0; i < n; i++)
 			conn_event(&c, events[i].data.ptr, events[i].events);
-		now = now_sec();
+		now = bench_now();
 		if (now - last_check >= 0.5) {
 			check_timeouts(&c, now);
 			last_check = now;
 		}
 	}
-	elapsed = now_sec() - start;
+	elapsed = bench_now() - start;
 
 	for (i = 0; i < c.nconn; i++) {
 		struct conn *k = &c.conns[i];
