@@ -45,6 +45,19 @@ hook_handle() {
 	grep -o "SHUTDOWN hook service :[0-9a-f]*" "$SD_LOG" | grep -o ":[0-9a-f]*$"
 }
 
+# shutdown_bad NAME: reports NAME failed, and returns 0, when the stop left
+# a sanitizer report or a non-zero exit status.
+shutdown_bad() {
+	if [ -n "$SD_SAN" ]; then
+		notok "$1" "sanitizer: $SD_SAN"
+	elif [ "$SD_RC" -ne 0 ]; then
+		notok "$1" "exit status $SD_RC after $SD_TENTHS tenths"
+		show_tail "$SD_LOG"
+	else
+		return 1
+	fi
+}
+
 shutdown_sleep() {
 	local name="boot: SIGTERM runs a skynet.shutdown hook, then exits 0"
 	selected "$name" || return 0
@@ -58,12 +71,8 @@ shutdown_sleep() {
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
 	rel_at=$(line_of "shutdown: signal received, releasing")
-	if [ -n "$SD_SAN" ]; then
-		notok "$name" "sanitizer: $SD_SAN"
-	elif [ "$SD_RC" -ne 0 ]; then
-		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
-		show_tail "$SD_LOG"
-	elif ! grep -q "shutdown: signal received, running the shutdown hooks of 1 service(s) (deadline 10.0 s)" "$SD_LOG"; then
+	shutdown_bad "$name" && return
+	if ! grep -q "shutdown: signal received, running the shutdown hooks of 1 service(s) (deadline 10.0 s)" "$SD_LOG"; then
 		notok "$name" "no line announcing the hooks"
 		show_tail "$SD_LOG"
 	elif ! grep -q "HOOK start, helper says alive" "$SD_LOG"; then
@@ -90,12 +99,8 @@ shutdown_never() {
 	local h
 	h=$(hook_handle)
 	shutdown_stop TERM 200
-	if [ -n "$SD_SAN" ]; then
-		notok "$name" "sanitizer: $SD_SAN"
-	elif [ "$SD_RC" -ne 0 ]; then
-		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
-		show_tail "$SD_LOG"
-	elif ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (deadline, after 1\.[0-9]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
+	shutdown_bad "$name" && return
+	if ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (deadline, after 1\.[0-9]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
 		notok "$name" "no line naming [$h] t_shutdown: $(grep 'shutdown:' "$SD_LOG" | tr '\n' ' ')"
 	elif [ "$SD_TENTHS" -lt 10 ] || [ "$SD_TENTHS" -gt 30 ]; then
 		notok "$name" "stopped in $SD_TENTHS tenths (want about 1-3 s)"
@@ -120,12 +125,8 @@ shutdown_twice() {
 		return
 	fi
 	shutdown_stop TERM 200
-	if [ -n "$SD_SAN" ]; then
-		notok "$name" "sanitizer: $SD_SAN"
-	elif [ "$SD_RC" -ne 0 ]; then
-		notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
-		show_tail "$SD_LOG"
-	elif ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (second signal, after [0-9.]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
+	shutdown_bad "$name" && return
+	if ! grep -q "shutdown: the shutdown hooks of 1 service(s) did not finish (second signal, after [0-9.]* s): \[$h\] t_shutdown$" "$SD_LOG"; then
 		notok "$name" "no line naming [$h] t_shutdown: $(grep 'shutdown:' "$SD_LOG" | tr '\n' ' ')"
 	elif [ "$SD_TENTHS" -gt 20 ]; then
 		notok "$name" "stopped $SD_TENTHS tenths after the second signal"
@@ -145,12 +146,8 @@ shutdown_dbgcmd() {
 	local done_at fin_at
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
-	if [ -n "$SD_SAN" ]; then
-		notok "$name" "sanitizer: $SD_SAN"
-	elif [ "$SD_RC" -ne 0 ]; then
-		notok "$name" "exit status $SD_RC"
-		show_tail "$SD_LOG"
-	elif ! grep -q "HOOK start (debug command)" "$SD_LOG" || [ "$done_at" -ge "$fin_at" ]; then
+	shutdown_bad "$name" && return
+	if ! grep -q "HOOK start (debug command)" "$SD_LOG" || [ "$done_at" -ge "$fin_at" ]; then
 		notok "$name" "handler not run, or not before the end of the hooks ($done_at, $fin_at)"
 		show_tail "$SD_LOG"
 	elif [ "$SD_TENTHS" -lt 2 ]; then
@@ -172,11 +169,9 @@ shutdown_error_exit() {
 			continue
 		fi
 		shutdown_stop TERM 200
-		if [ -n "$SD_SAN" ]; then
-			notok "$name" "sanitizer: $SD_SAN"
-		elif [ "$SD_RC" -ne 0 ] || [ "$SD_TENTHS" -gt 30 ]; then
-			notok "$name" "exit status $SD_RC after $SD_TENTHS tenths"
-			show_tail "$SD_LOG"
+		shutdown_bad "$name" && continue
+		if [ "$SD_TENTHS" -gt 30 ]; then
+			notok "$name" "stopped in $SD_TENTHS tenths"
 		elif ! grep -q "shutdown: shutdown hooks finished in " "$SD_LOG"; then
 			notok "$name" "the hook phase did not end as finished: $(grep 'shutdown:' "$SD_LOG" | tr '\n' ' ')"
 		elif [ $mode = error ] && { ! grep -q "shutdown hook error: .*HOOK fails on purpose" "$SD_LOG" || ! grep -q "\] HOOK done$" "$SD_LOG"; }; then
