@@ -80,9 +80,11 @@ reopen(struct skynet_context *ctx, struct logger *inst) {
 		fflush(inst->handle);
 		return;
 	}
-	fclose(inst->handle);
+	/* The crash writer sees the new descriptor before the old one closes. */
+	FILE *old = inst->handle;
 	inst->handle = f;
 	atomic_store(&inst->fd, fileno(f));
+	fclose(old);
 	(void)ctx;
 }
 

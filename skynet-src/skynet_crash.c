@@ -361,9 +361,19 @@ skynet_crash_thread_leave(void) {
 
 void
 skynet_crash_set_logger(struct skynet_context *ctx, const struct skynet_crash_log *log) {
-	atomic_store_explicit(&C.logger, 0, memory_order_release);
-	if (log == NULL || ctx == NULL)
+	if (ctx == NULL)
+		return;
+	uint32_t handle = skynet_context_handle(ctx);
+	if (log == NULL) {
+		/* Only the registered logger unregisters: another logger service
+		 * exiting leaves the node's log its report. */
+		atomic_compare_exchange_strong(&C.logger, &handle, 0);
+		return;
+	}
+	/* The node's logger starts first and keeps the report; a logger
+	 * launched later by a service does not take it over. */
+	if (atomic_load_explicit(&C.logger, memory_order_acquire) != 0)
 		return;
 	C.log = *log;
-	atomic_store_explicit(&C.logger, skynet_context_handle(ctx), memory_order_release);
+	atomic_store_explicit(&C.logger, handle, memory_order_release);
 }

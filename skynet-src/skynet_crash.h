@@ -31,7 +31,8 @@ void skynet_crash_workers(struct skynet_monitor **m, int count);
  * signal stack, so a stack overflow is still reported. */
 void skynet_crash_thread_enter(const char *name, int worker);
 void skynet_crash_thread_leave(void);
-/* The logger registers how to write (log NULL: unregister, at its release). */
+/* The logger registers how to write (log NULL: unregister, at its release).
+ * The first logger registered (the node's) keeps it until it unregisters. */
 void skynet_crash_set_logger(struct skynet_context *ctx, const struct skynet_crash_log *log);
 
 #endif

@@ -491,8 +491,8 @@ end
 function socket.keepalive(id, seconds)
 	if seconds == nil then
 		local v = skynet.getenv "link_timeout"
-		seconds = v == nil and 30 or math.tointeger(tonumber(v))
-		if not seconds or seconds < 0 or seconds > 86400 then
+		seconds = v == nil and 30 or (v:match "^%d+$" and tonumber(v))
+		if not seconds or seconds > 86400 then
 			error(string.format("config link_timeout must be whole seconds (0..86400), not %q", v))
 		end
 	end

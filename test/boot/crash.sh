@@ -9,7 +9,8 @@ crash_case() {
 	local name="boot: crash report on $signame ($mode)"
 	selected "$name" || return 0
 	local cfg log out rc
-	cfg=$(write_config "crash_$mode" t_crash "cpath = $OUT/cservice/?.so;$BUILD/testsvc/?.so" "crash_mode = $mode")
+	cfg=$(write_config "crash_$mode" t_crash "cpath = $OUT/cservice/?.so;$BUILD/testsvc/?.so" "crash_mode = $mode" \
+		"thread = 1")
 	log="$TMP/crash_$mode.log"
 	out="$TMP/crash_$mode.out"
 	# (the outer braces keep bash's own "Segmentation fault" notice quiet)
