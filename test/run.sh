@@ -175,6 +175,26 @@ run_units() {
 	done
 }
 
+# report_cases NAME LOG [ALLOWED]: reports the testlib cases of a node's log
+# under NAME (an error logged beyond ALLOWED fails the case it falls in);
+# sets CASES_DONE (1: the driver finished) and CASES_RUN (cases that ran).
+report_cases() {
+	local name=$1 log=$2 allowed=${3:-} kind rest
+	CASES_DONE=0
+	CASES_RUN=0
+	while IFS= read -r line; do
+		kind=${line%% *}
+		rest=${line#* }
+		case "$kind" in
+		ok) ok "$name: $rest" ;;
+		notok) notok "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		skip) skip "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		done) CASES_DONE=1 ;;
+		cases) CASES_RUN=$rest ;;
+		esac
+	done < <(awk -v allowed="$allowed" -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
+}
+
 # run_lua NAME TIMEOUT ALLOWED [extra config lines...]: boots the node on
 # test/lua/NAME.lua and reports its cases (ALLOWED: expected-error EREs joined
 # by \001).
@@ -187,19 +207,8 @@ run_lua() {
 	log="$TMP/$name.log"
 	(cd "$OUT" && timeout -k 5 "$limit" "$OUT/skynet" "$cfg") >"$TMP/$name.out" 2>&1
 	rc=$?
-	local kind rest done=0 cases=0
-	while IFS= read -r line; do
-		kind=${line%% *}
-		rest=${line#* }
-		case "$kind" in
-		ok) ok "$name: $rest" ;;
-		notok) notok "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		skip) skip "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		done) done=1 ;;
-		cases) cases=$rest ;;
-		esac
-	done < <(awk -v allowed="$allowed" -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
-	if [ $done -eq 0 ]; then
+	report_cases "$name" "$log" "$allowed"
+	if [ "$CASES_DONE" -eq 0 ]; then
 		if [ $rc -ge 124 ]; then
 			notok "$name" "timed out after $limit s (last step: $(grep -o 'TEST begin - .*' "$log" 2>/dev/null | tail -1))"
 		else
@@ -209,7 +218,7 @@ run_lua() {
 	elif [ $rc -ne 0 ]; then
 		notok "$name: exit status" "$rc"
 		show_tail "$TMP/$name.out"
-	elif [ "$cases" -eq 0 ]; then
+	elif [ "$CASES_RUN" -eq 0 ]; then
 		notok "$name" "no test case ran"
 	fi
 	local san

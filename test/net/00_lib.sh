@@ -101,3 +101,24 @@ cut_when() {
 	wait_pid "$pid" 5 >/dev/null
 	cut_teardown
 }
+
+# net_cases NAME LOG [ALLOWED]: the testlib cases of a driver node's log under
+# NAME (report_cases); a driver that did not finish fails NAME.
+net_cases() {
+	report_cases "$@"
+	if [ "$CASES_DONE" -eq 0 ]; then
+		notok "$1" "the driver did not finish"
+		show_tail "$2"
+	fi
+}
+
+# net_clean NAME [ERE]: node NAME's log has no unexpected error, its output
+# no sanitizer report.
+net_clean() {
+	local errs
+	errs=$(log_errors "$TMP/$1.log" "${2:-}")
+	[ -n "$errs" ] && notok "$1: no unexpected error in the log" "$errs"
+	errs=$(sanitizer_errors "$TMP/$1.out")
+	[ -n "$errs" ] && notok "$1: sanitizer" "$errs"
+	return 0
+}

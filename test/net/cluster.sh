@@ -40,33 +40,6 @@ cluster_file() {
 	echo "$TMP/$1"
 }
 
-cluster_cases() { # cluster_cases NAME LOG
-	local name=$1 log=$2 kind rest done=0
-	while IFS= read -r line; do
-		kind=${line%% *}
-		rest=${line#* }
-		case "$kind" in
-		ok) ok "$name: $rest" ;;
-		notok) notok "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		skip) skip "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		done) done=1 ;;
-		esac
-	done < <(awk -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
-	if [ $done -eq 0 ]; then
-		notok "$name" "the driver did not finish"
-		show_tail "$log"
-	fi
-}
-
-cluster_clean() { # cluster_clean NAME [ERE]
-	local errs
-	errs=$(log_errors "$TMP/$1.log" "${2:-}")
-	[ -n "$errs" ] && notok "$1: no unexpected error in the log" "$errs"
-	errs=$(sanitizer_errors "$TMP/$1.out")
-	[ -n "$errs" ] && notok "$1: sanitizer" "$errs"
-	return 0
-}
-
 net_cluster() {
 	local name=net_cluster ports pa pb file cfga
 	selected "$name" || return 0
@@ -99,11 +72,11 @@ net_cluster() {
 	done
 	wait_pid "$drive" 5 >/dev/null
 	unset "CL_PID[clb]"
-	cluster_cases "$name" "$TMP/clb.log"
+	net_cases "$name" "$TMP/clb.log"
 	cluster_down_all
-	cluster_clean cla "failed on purpose"
-	cluster_clean cla2
-	cluster_clean clb
+	net_clean cla "failed on purpose"
+	net_clean cla2
+	net_clean clb
 }
 
 net_cluster_secret() {
@@ -123,7 +96,7 @@ net_cluster_secret() {
 	fi
 	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csb t_cluster_drive "cluster = $file" \
 		"cluster_self = b" "cluster_secret = open sesame" "cluster_drive = secret")") >"$TMP/csb.out" 2>&1
-	cluster_cases "$name" "$TMP/csb.log"
+	net_cases "$name" "$TMP/csb.log"
 	if grep -q "open sesame" "$TMP"/cs*.log "$TMP"/cs*.out 2>/dev/null; then
 		notok "$name: the secret is not printed"
 	fi
@@ -148,8 +121,8 @@ net_cluster_secret() {
 		show_tail "$TMP/csa.log" "$TMP/csd.log"
 	fi
 	cluster_down_all
-	cluster_clean csa "failed on purpose"
-	cluster_clean csb
+	net_clean csa "failed on purpose"
+	net_clean csb
 }
 
 # skynet's own example flow (cluster1/cluster2 style): tables set by
@@ -170,7 +143,7 @@ net_cluster_skynet() {
 	fi
 	(cd "$OUT" && timeout -k 5 30 "$OUT/skynet" "$(write_config csk2 t_cluster_game "${extra[@]}")") \
 		>"$TMP/csk2.out" 2>&1
-	cluster_cases "$name" "$TMP/csk2.log"
+	net_cases "$name" "$TMP/csk2.log"
 	if grep -q "cluster db" "$TMP/csk2.log" && grep -q "(.*-db-[0-9]*)" "$TMP/csk1.log"; then
 		ok "$name: the trace tag crosses the link"
 	else
@@ -178,8 +151,8 @@ net_cluster_skynet() {
 		show_tail "$TMP/csk1.log" "$TMP/csk2.log"
 	fi
 	cluster_down_all
-	cluster_clean csk1
-	cluster_clean csk2
+	net_clean csk1
+	net_clean csk2
 }
 
 # The two-node example of examples/ (config.c1, config.c2), on test ports.
@@ -214,8 +187,8 @@ net_cluster_example() {
 		show_tail "$TMP/ex1.log" "$TMP/ex2.log" "$TMP/ex2.out"
 	fi
 	cluster_down_all
-	cluster_clean ex1
-	cluster_clean ex2
+	net_clean ex1
+	net_clean ex2
 }
 
 net_cluster
@@ -247,10 +220,10 @@ net_cluster_cut() {
 		"cut_mode = cluster" "cut_flag = $flag")"
 	cut_when "${CL_PID[ccb]}" "$TMP/ccb.log" "$flag" "$pa"
 	unset "CL_PID[ccb]"
-	cluster_cases "$name" "$TMP/ccb.log"
+	net_cases "$name" "$TMP/ccb.log"
 	cluster_down_all
-	cluster_clean cca
-	cluster_clean ccb
+	net_clean cca
+	net_clean ccb
 }
 
 net_cluster_cut

@@ -87,7 +87,7 @@ net_cluster_etcd() {
 	done
 	wait_pid "$drive" 5 >/dev/null
 	unset "CL_PID[ce3]"
-	cluster_cases "$name" "$TMP/ce3.log"
+	net_cases "$name" "$TMP/ce3.log"
 	local outages recoveries
 	outages=$(grep -c "cluster etcd .* unreachable" "$TMP/ce1.log")
 	recoveries=$(grep -c "cluster etcd .* reachable again" "$TMP/ce1.log")
@@ -99,9 +99,9 @@ net_cluster_etcd() {
 	fi
 	cluster_down_all
 	etcd_down
-	cluster_clean ce1
-	cluster_clean ce2b
-	cluster_clean ce3
+	net_clean ce1
+	net_clean ce2b
+	net_clean ce3
 }
 
 net_cluster_etcd

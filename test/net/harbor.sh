@@ -45,35 +45,6 @@ harbor_down_all() {
 	HB_PID=()
 }
 
-# harbor_cases NAME LOG: reports a testlib log's cases under NAME.
-harbor_cases() {
-	local name=$1 log=$2 allowed=${3:-} kind rest done=0
-	while IFS= read -r line; do
-		kind=${line%% *}
-		rest=${line#* }
-		case "$kind" in
-		ok) ok "$name: $rest" ;;
-		notok) notok "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		skip) skip "$name: ${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
-		done) done=1 ;;
-		esac
-	done < <(awk -v allowed="$allowed" -f "$ROOT/test/logcheck.awk" "$log" 2>/dev/null)
-	if [ $done -eq 0 ]; then
-		notok "$name" "the driver did not finish"
-		show_tail "$log"
-	fi
-}
-
-# harbor_clean NAME [ERE]: the node log has no unexpected Lua error.
-harbor_clean() {
-	local errs
-	errs=$(log_errors "$TMP/$1.log" "${2:-}")
-	[ -n "$errs" ] && notok "$1: no unexpected error in the log" "$errs"
-	errs=$(sanitizer_errors "$TMP/$1.out")
-	[ -n "$errs" ] && notok "$1: sanitizer" "$errs"
-	return 0
-}
-
 net_harbor_nodes() {
 	local name=net_harbor mport
 	selected "$name" || return 0
@@ -117,7 +88,7 @@ net_harbor_nodes() {
 		sleep 0.05
 	done
 	wait_pid "$drive" 5 >/dev/null
-	harbor_cases "$name" "$TMP/hb4.log"
+	net_cases "$name" "$TMP/hb4.log"
 	if grep -q "Drop message to harbor 3 from" "$TMP/hb4.log"; then
 		ok "$name: a send to the dead node is dropped with a log line"
 	else
@@ -128,11 +99,11 @@ net_harbor_nodes() {
 		show_tail "$TMP/hb1.log"
 	fi
 	harbor_down_all
-	harbor_clean hb1 "failed on purpose"
-	harbor_clean hb2 "failed on purpose"
-	harbor_clean hb3 "failed on purpose"
-	harbor_clean hb3b "failed on purpose"
-	harbor_clean hb4
+	net_clean hb1 "failed on purpose"
+	net_clean hb2 "failed on purpose"
+	net_clean hb3 "failed on purpose"
+	net_clean hb3b "failed on purpose"
+	net_clean hb4
 }
 
 net_harbor_secret() {
@@ -150,7 +121,7 @@ net_harbor_secret() {
 	harbor_up hs4 "$(harbor_config hs4 t_harbor_drive 4 "$mport" "harbor_secret = open sesame" \
 		"harbor_drive = quick" "harbor_drive_huge = 1")"
 	wait_pid "${HB_PID[hs4]}" 60 >/dev/null
-	harbor_cases "$name" "$TMP/hs4.log"
+	net_cases "$name" "$TMP/hs4.log"
 	if grep -q "open sesame" "$TMP/hs1.out" "$TMP/hs4.out" 2>/dev/null; then
 		notok "$name: the secret is not printed"
 	fi
@@ -196,8 +167,8 @@ net_harbor_secret() {
 		notok "$name: a wrong link proof is refused with a log line"
 	fi
 	harbor_down_all
-	harbor_clean hs1 "failed on purpose"
-	harbor_clean hs4
+	net_clean hs1 "failed on purpose"
+	net_clean hs4
 }
 
 # A fake peer (test/net/harbor_peer.py) joins as harbor 9: a call in skynet's
@@ -240,7 +211,7 @@ net_harbor_frames() {
 		show_tail "$TMP/hf1.out"
 	fi
 	harbor_down_all
-	harbor_clean hf1
+	net_clean hf1
 }
 
 net_harbor_nodes
@@ -270,10 +241,10 @@ net_harbor_cut() {
 	fi
 	harbor_up hc2 "$cfg2"
 	cut_when "${HB_PID[hc2]}" "$TMP/hc2.log" "$flag" "$p1, $p2"
-	harbor_cases "$name" "$TMP/hc2.log"
+	net_cases "$name" "$TMP/hc2.log"
 	harbor_down_all
-	harbor_clean hc1
-	harbor_clean hc2
+	net_clean hc1
+	net_clean hc2
 }
 
 net_harbor_cut

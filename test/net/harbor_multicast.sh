@@ -15,10 +15,10 @@ net_harbor_multicast() {
 	fi
 	harbor_up hm2 "$(harbor_config hm2 t_mcdrive 2 "$mport")"
 	wait_pid "${HB_PID[hm2]}" 90 >/dev/null
-	harbor_cases "$name" "$TMP/hm2.log" "unknown channel"
+	net_cases "$name" "$TMP/hm2.log" "unknown channel"
 	harbor_down_all
-	harbor_clean hm1 "unknown channel"
-	harbor_clean hm2 "unknown channel"
+	net_clean hm1 "unknown channel"
+	net_clean hm2 "unknown channel"
 }
 
 net_harbor_multicast
