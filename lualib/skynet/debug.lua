@@ -113,6 +113,9 @@ function M.init(skynet, internal)
 			run_hook(extern_dbgcmd.SHUTDOWN, ...)
 		end
 		c.command("SHUTDOWNHOOK", "done")
+		-- Sent by hand with skynet.call (the node sends it without a
+		-- session): answer once the hooks have run, unless a handler has.
+		pcall(skynet.ret)
 	end
 
 	function dbgcmd.PING()
