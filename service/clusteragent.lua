@@ -8,6 +8,7 @@
 -- With cluster_secret the peer must prove it first (see clustersender).
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local batch = require "skynet.cluster.batch"
 local cluster = require "skynet.cluster.core"
 local crypt = require "skynet.crypt"
 
@@ -31,39 +32,16 @@ local MAX_INFLIGHT = tonumber(skynet.getenv "cluster_max_inflight") or 65536
 local inflight = 0
 
 -- Replies queued while more messages wait in this service's queue go out in
--- one write (the flush is a message to self, behind them).
-local out, flush_queued = {}, false
-
-local function flush()
-	flush_queued = false
-	if #out == 0 or closed then
-		out = {}
-		return
+-- one write (skynet.cluster.batch).
+local push, flush = batch.new(function(list)
+	if not closed then
+		socket.write(fd, list)
 	end
-	local batch = out
-	out = {}
-	socket.write(fd, batch)
-end
+end)
 
 local function write(frames)
-	if closed then
-		return
-	end
-	if type(frames) == "table" then
-		for _, f in ipairs(frames) do
-			out[#out + 1] = f
-		end
-	else
-		out[#out + 1] = frames
-	end
-	if flush_queued then
-		return
-	end
-	if skynet.mqlen() == 0 then
-		flush()
-	else
-		flush_queued = true
-		skynet.send(skynet.self(), "lua", "flush")
+	if not closed then
+		push(frames)
 	end
 end
 

@@ -11,6 +11,7 @@
 -- changenode(host|false, port), exit; flush (from itself).
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local batch = require "skynet.cluster.batch"
 local cluster = require "skynet.cluster.core"
 local crypt = require "skynet.crypt"
 local c = require "skynet.core"
@@ -31,40 +32,26 @@ local link = nil       -- { fd, pending = { session -> co }, large = { session -
 local connecting = nil -- coroutines waiting for the connect in progress
 local backoff, next_try, last_error = 0, 0, nil
 local results = {}     -- co -> { ok, data } or { err = why }
-local out, out_link, flush_queued = {}, nil, false
+local out_link = nil  -- the link the batched frames are for
 
 local command = {}
 
 ----------------------------------------------------------------------------
 -- Output: frames of one link, written together
 
-local function flush()
-	flush_queued = false
-	if #out == 0 then
-		return
-	end
-	local batch = out
-	out = {}
+-- (skynet.cluster.batch; frames for a link that has gone are dropped)
+local push, flush = batch.new(function(list)
 	if out_link and link == out_link then
-		socket.write(out_link.fd, batch)
+		socket.write(out_link.fd, list)
 	end
-end
+end)
 
 local function push_frame(l, frame)
 	if l ~= out_link then
 		flush()
 		out_link = l
 	end
-	out[#out + 1] = frame
-	if flush_queued then
-		return
-	end
-	if skynet.mqlen() == 0 then
-		flush()
-	else
-		flush_queued = true
-		skynet.send(skynet.self(), "lua", "flush")
-	end
+	push(frame)
 end
 
 ----------------------------------------------------------------------------
