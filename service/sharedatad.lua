@@ -77,7 +77,11 @@ skynet.start(function()
 		if f == nil then
 			error("sharedatad: unknown command " .. tostring(cmd))
 		end
-		skynet.retpack(f(...))
+		local ptr = f(...)
+		if not skynet.retpack(ptr) and cmd == "query" then
+			-- The reader is gone: nobody adopts the reference it was given.
+			core.release(core.adopt(ptr))
+		end
 	end)
 	skynet.info_func(function()
 		local info = { live = core.live() }

@@ -1,6 +1,7 @@
 -- test_sharedata: skynet.sharedata against the real sharedatad: 100 reader
 -- services see an update on their next access without a copy of the table,
--- old versions are freed when their readers move on or exit, deepcopy, the
+-- old versions are freed when their readers move on or exit (or are gone
+-- before the answer), deepcopy, the
 -- value sources (table, code, @file), and the errors.
 -- timeout: 90
 local skynet = require "skynet"
@@ -72,6 +73,19 @@ T.case("readers exiting release their reference; delete frees the tree", functio
 	sharedata.delete("cfg")
 	T.eq(core.live(), base - 1, "deleted")
 	T.raises("doesn't exist", sharedata.query, "cfg")
+end)
+
+T.case("a query whose reader is gone drops the reference it carried", function()
+	sharedata.new("gone", { v = 1 })
+	local base = core.live()
+	local dead = skynet.newservice("t_console_hello", "sharedata")
+	skynet.kill(dead)
+	-- the request looks like it came from the dead service: the answer has
+	-- nowhere to go, so its reference must be released by sharedatad
+	local sd = skynet.uniqueservice("sharedatad")
+	skynet.redirect(sd, dead, "lua", 1, skynet.pack("query", "gone"))
+	sharedata.delete("gone")
+	T.wait_until(function() return core.live() == base - 1 end, 200, "the deleted tree to be freed")
 end)
 
 T.case("proxy reads: pairs, ipairs, #, nested, numbers, booleans, identity", function()
