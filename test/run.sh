@@ -25,7 +25,17 @@ OUT=$(cd "${SKYNET_OUT:-$ROOT}" && pwd)
 BUILD=$(cd "${SKYNET_BUILD:-$ROOT/build/release}" && pwd)
 FILTER=${TEST_FILTER:-.}
 TMP=$(mktemp -d /tmp/skynet-test.XXXXXX)
-trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+# at_exit CMD: run CMD when the run ends, however it ends (state a test left
+# outside $TMP, e.g. a firewall table).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$1"); }
+run_at_exit() {
+	local cmd
+	for cmd in "${AT_EXIT[@]+"${AT_EXIT[@]}"}"; do eval "$cmd"; done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap run_at_exit EXIT
+trap 'exit 130' INT TERM
 export ROOT OUT BUILD TMP
 
 PASSED=0

@@ -66,13 +66,19 @@ net_check_sanitizer() {
 # Network cuts with nftables: every TCP packet to or from some ports is
 # dropped, as a cut cable would (no FIN, no RST), in a table of our own.
 # cut_setup NAME: 0 when cuts can be made (CUT_TABLE created), else reports
-# NAME skipped and returns 1.
+# NAME skipped and returns 1. The table goes when the run ends, even when
+# interrupted; tables left by runs that were killed are removed here.
 cut_setup() {
 	CUT_TABLE="skynet_cut_$$"
 	if ! command -v nft >/dev/null; then
 		skip_required "$1" "nft (Debian package nftables) is not installed"
 		return 1
 	fi
+	local stale
+	for stale in $(nft list tables inet 2>/dev/null | sed -n 's/^table inet skynet_cut_\([0-9]*\)$/\1/p'); do
+		kill -0 "$stale" 2>/dev/null || nft delete table inet "skynet_cut_$stale" 2>/dev/null
+	done
+	at_exit cut_teardown
 	if ! nft add table inet "$CUT_TABLE" 2>/dev/null; then
 		skip "$1" "nftables unusable here (no root, or no nf_tables in the kernel)"
 		return 1
