@@ -29,7 +29,8 @@ static struct {
 	struct hook *h;
 	int n;
 	int cap;
-} R = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+	bool begun; /* shutdown_hook_begin ran: later hooks are sent at once */
+} R = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, false };
 
 /* The PTYPE_DEBUG body of skynet.pack("SHUTDOWN"): one short string (type 4,
  * length 8 in the tag's high bits), as skynet's serialization writes it. */
@@ -67,6 +68,15 @@ set_label(struct hook *h, const char *label) {
 	snprintf(h->label, sizeof(h->label), "%s", label ? label : "");
 }
 
+/* Outside the lock: a send may drop the last reference to a context that is
+ * exiting, and free it right there. False if the handle is gone. */
+static bool
+send_shutdown(uint32_t handle) {
+	/* skynet_send copies the body */
+	return skynet_send(NULL, 0, handle, PTYPE_RESERVED_DEBUG, 0, (void *)SHUTDOWN_PACKED,
+		sizeof(SHUTDOWN_PACKED) - 1) >= 0;
+}
+
 int
 shutdown_hook_add(uint32_t handle, const char *label) {
 	int r = 0;
@@ -82,16 +92,22 @@ shutdown_hook_add(uint32_t handle, const char *label) {
 			R.cap = cap;
 		}
 	}
+	bool late = false;
 	if (h == NULL && R.n < R.cap) {
 		h = &R.h[R.n++];
 		memset(h, 0, sizeof(*h));
 		h->handle = handle;
+		/* Registered while the hooks run (a service a hook launched): it
+		 * gets its SHUTDOWN now, and the phase waits for it too. */
+		late = h->sent = R.begun;
 	}
 	if (h)
 		set_label(h, label);
 	else
 		r = -1;
 	pthread_mutex_unlock(&R.lock);
+	if (late && !send_shutdown(handle))
+		shutdown_hook_done(handle);
 	return r;
 }
 
@@ -106,9 +122,9 @@ shutdown_hook_done(uint32_t handle) {
 
 int
 shutdown_hook_begin(void) {
-	/* Marked under the lock, sent outside it: a send may drop the last
-	 * reference to a context that is exiting, and free it right there. */
+	/* Marked under the lock, sent outside it (send_shutdown). */
 	pthread_mutex_lock(&R.lock);
+	R.begun = true;
 	uint32_t *todo = R.n ? skynet_malloc(sizeof(uint32_t) * (size_t)R.n) : NULL;
 	int n = 0;
 	for (int i = 0; i < R.n && todo; i++) {
@@ -122,9 +138,7 @@ shutdown_hook_begin(void) {
 	pthread_mutex_unlock(&R.lock);
 	int sent = 0;
 	for (int i = 0; i < n; i++) {
-		/* skynet_send copies the body; a handle gone meanwhile fails. */
-		if (skynet_send(NULL, 0, todo[i], PTYPE_RESERVED_DEBUG, 0, (void *)SHUTDOWN_PACKED,
-			sizeof(SHUTDOWN_PACKED) - 1) >= 0)
+		if (send_shutdown(todo[i]))
 			sent++;
 		else
 			shutdown_hook_done(todo[i]);
@@ -177,5 +191,6 @@ shutdown_hook_exit(void) {
 	skynet_free(R.h);
 	R.h = NULL;
 	R.n = R.cap = 0;
+	R.begun = false;
 	pthread_mutex_unlock(&R.lock);
 }

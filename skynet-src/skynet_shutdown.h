@@ -1,7 +1,8 @@
 /* skynet_shutdown.h: graceful shutdown hooks. A service that wants to run code
  * before the node retires its services on SIGTERM/SIGINT registers here
  * (command SHUTDOWNHOOK, from skynet.shutdown(fn) or a SHUTDOWN debug command
- * handler); at the signal each gets a PTYPE_DEBUG "SHUTDOWN" message and says
+ * handler); at the signal each gets a PTYPE_DEBUG "SHUTDOWN" message (one
+ * registered while the hooks run gets it at once) and says
  * it is done (SHUTDOWNHOOK done). A service that exits counts as done. The
  * timer thread drives the phase (skynet_start.c). Services that register
  * nothing cost nothing. */

@@ -184,7 +184,33 @@ shutdown_error_exit() {
 	done
 }
 
+# A hook registered while the hooks run (by a service a hook launched) runs
+# too, and the node waits for it before retiring anything.
+shutdown_late() {
+	local name="boot: a shutdown hook registered during the hook phase runs too"
+	selected "$name" || return 0
+	if ! shutdown_boot sd_late late; then
+		notok "$name" "node did not start"
+		return
+	fi
+	shutdown_stop TERM 200
+	shutdown_bad "$name" && return
+	local late_at rel_at
+	late_at=$(line_of "\] LATE HOOK done$")
+	rel_at=$(line_of "shutdown: signal received, releasing")
+	if ! grep -q "\] HOOK done$" "$SD_LOG"; then
+		notok "$name" "the first hook did not finish"
+		show_tail "$SD_LOG"
+	elif [ "$late_at" -ge "$rel_at" ]; then
+		notok "$name" "the late hook did not run before the release (line $late_at, release at $rel_at)"
+		show_tail "$SD_LOG"
+	else
+		ok "$name"
+	fi
+}
+
 shutdown_sleep
+shutdown_late
 shutdown_never
 shutdown_twice
 shutdown_dbgcmd

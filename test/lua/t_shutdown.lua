@@ -7,6 +7,8 @@
 --   dbgcmd  a SHUTDOWN debug command (reg_debugcmd) that sleeps 0.2 s, logs HOOK done
 --   error   a hook that raises, then one that logs HOOK done
 --   exit    a hook that calls skynet.exit
+--   late    a hook that launches a service (`t_shutdown late`) registering its
+--           own hook, which sleeps 0.3 s and logs LATE HOOK done
 local skynet = require "skynet"
 
 local role, mode = ...
@@ -46,6 +48,11 @@ local function hook_service()
 		skynet.shutdown(function()
 			skynet.error("HOOK done")
 		end)
+	elseif mode == "late" then
+		skynet.shutdown(function()
+			skynet.newservice("t_shutdown", "late")
+			skynet.error("HOOK done")
+		end)
 	elseif mode == "exit" then
 		skynet.shutdown(function()
 			skynet.error("HOOK exits")
@@ -59,6 +66,11 @@ skynet.start(function()
 		echo_service()
 	elseif role == "hook" then
 		hook_service()
+	elseif role == "late" then
+		skynet.shutdown(function()
+			skynet.sleep(30)
+			skynet.error("LATE HOOK done")
+		end)
 	else
 		local m = skynet.getenv "shutdown_mode"
 		local h = skynet.newservice("t_shutdown", "hook", m)
