@@ -112,8 +112,11 @@ function M.snapshot(ti)
 	node.lua_mem = lua_total
 	node.c_mem = memory.total()
 	node.c_blocks = memory.block()
-	node.allocated = je["stats.allocated"]
-	node.resident = je["stats.resident"]
+	if memory.allocator() == "jemalloc" then
+		-- the sanitizer build's system allocator has no such figures (zeros)
+		node.allocated = je["stats.allocated"]
+		node.resident = je["stats.resident"]
+	end
 	node.counters = counters
 	node.proc = proc_figures()
 	node.sockets = socket_figures()

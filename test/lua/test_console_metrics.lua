@@ -87,8 +87,13 @@ T.case("/metrics parses and names the node's figures", function()
 		skynet_service_cpu_seconds = "counter", skynet_service_mqlen = "gauge",
 		skynet_service_lua_memory_bytes = "gauge", skynet_service_c_memory_bytes = "gauge",
 		process_cpu_seconds = "counter", process_resident_memory_bytes = "gauge",
-		skynet_services_exited = "counter", skynet_jemalloc_allocated_bytes = "gauge",
+		skynet_services_exited = "counter",
 	}
+	if require("skynet.memory").allocator() == "jemalloc" then
+		types.skynet_jemalloc_allocated_bytes = "gauge"
+	else
+		T.ok(fams.skynet_jemalloc_allocated_bytes == nil, "no jemalloc figure without jemalloc")
+	end
 	for name, kind in pairs(types) do
 		T.ok(fams[name], "family " .. name)
 		T.eq(fams[name].type, kind, name .. " type")
