@@ -50,11 +50,20 @@ local function resolve(name, launch, ...)
 	return addr
 end
 
--- A snax service is unique per snax name: LAUNCH "snaxd" NAME keys it as
--- "snaxd.NAME" and starts it through skynet.snax (snaxd plus its init call).
+-- Keys as skynet's: "@name" is a global unique service (the name launched is
+-- what follows the "@"), and a snax service is unique per snax name:
+-- LAUNCH "snaxd" NAME keys it "snaxd.NAME" (or "@snaxd.NAME") and starts it
+-- through skynet.snax (snaxd plus its init call).
+local function real_name(name)
+	if string.byte(name) == 64 then -- "@"
+		return string.sub(name, 2)
+	end
+	return name
+end
+
 local function service_key(name, subname)
-	if name == "snaxd" then
-		return "snaxd." .. tostring(subname)
+	if real_name(name) == "snaxd" then
+		return name .. "." .. tostring(subname)
 	end
 	return name
 end
@@ -89,53 +98,77 @@ local function launch_key(key, launch, ...)
 end
 
 function command.LAUNCH(name, ...)
-	return launch_key(service_key(name, ...), service_launcher(name), ...)
+	return launch_key(service_key(name, ...), service_launcher(real_name(name)), ...)
 end
 
 function command.QUERY(name, subname)
 	return resolve(service_key(name, subname))
 end
 
--- On a single node, global unique services are this node's unique services.
--- In harbor mode (as skynet) they live on the standalone node, whose
--- service_mgr has the global name SERVICE, keyed "@name"; the other nodes
--- ask it and remember the answer.
-command.GLAUNCH = command.LAUNCH
-command.GQUERY = command.QUERY
-
-local function harbor_mode()
-	return skynet.getenv "master" ~= nil and tonumber(skynet.getenv "harbor" or 0) ~= 0
-end
-
-local function register_global()
-	function command.GLAUNCH(name, ...)
-		return launch_key("@" .. service_key(name, ...), service_launcher(name), ...)
-	end
-	function command.GQUERY(name, subname)
-		return resolve("@" .. service_key(name, subname))
-	end
-	skynet.register "SERVICE"
-end
-
-local function register_remote()
-	local function ask(...)
-		return skynet.call("SERVICE", "lua", ...)
-	end
-	function command.GLAUNCH(name, ...)
-		return launch_key("@" .. service_key(name, ...), ask, "GLAUNCH", name, ...)
-	end
-	function command.GQUERY(name, subname)
-		-- The standalone node waits for the launch; so does this call.
-		return launch_key("@" .. service_key(name, subname), ask, "GQUERY", name, subname)
-	end
-end
-
-function command.LIST()
+local function list_local()
 	local list = {}
 	for name, s in pairs(services) do
 		list[name] = type(s) == "number" and skynet.address(s) or "starting"
 	end
 	return list
+end
+
+command.LIST = list_local
+
+-- The standalone node (every node without a master is one) keeps the global
+-- unique services, keyed "@name", under the global name SERVICE; the other
+-- nodes' managers REPORT to it at start and ask it for LAUNCH/QUERY "@name",
+-- remembering the answer. This is skynet's protocol, so either side may be a
+-- skynet node.
+local function register_global()
+	function command.GLAUNCH(name, ...)
+		return command.LAUNCH("@" .. name, ...)
+	end
+	function command.GQUERY(name, ...)
+		return command.QUERY("@" .. name, ...)
+	end
+	local managers = {}
+	function command.REPORT(m)
+		managers[m] = true
+	end
+	-- every node's services, those of others as "name@harbor"
+	function command.LIST()
+		local all = {}
+		for m in pairs(managers) do
+			local ok, list = pcall(skynet.call, m, "lua", "LIST")
+			if not ok then
+				managers[m] = nil -- its node went (a restarted one reports again)
+			else
+				local node = skynet.harbor(m)
+				for k, v in pairs(list) do
+					all[k .. "@" .. node] = v
+				end
+			end
+		end
+		for k, v in pairs(list_local()) do
+			all[k] = v
+		end
+		return all
+	end
+	skynet.register "SERVICE"
+end
+
+local function register_local()
+	local function ask(...)
+		return skynet.call("SERVICE", "lua", ...)
+	end
+	-- The standalone node waits for a queried service's launch; so does GQUERY.
+	local function remote(cmd, name, ...)
+		local global = "@" .. name
+		return launch_key(service_key(global, ...), ask, cmd, global, ...)
+	end
+	function command.GLAUNCH(...)
+		return remote("LAUNCH", ...)
+	end
+	function command.GQUERY(...)
+		return remote("QUERY", ...)
+	end
+	ask("REPORT", skynet.self())
 end
 
 skynet.start(function()
@@ -147,11 +180,9 @@ skynet.start(function()
 		skynet.retpack(f(...))
 	end)
 	skynet.register ".service"
-	if harbor_mode() then
-		if skynet.getenv "standalone" then
-			register_global()
-		else
-			register_remote()
-		end
+	if skynet.getenv "standalone" then
+		register_global()
+	else
+		register_local()
 	end
 end)

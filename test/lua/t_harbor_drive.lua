@@ -130,6 +130,18 @@ T.case("uniqueservice(true, ...) is one service for every node, on the master's"
 	T.ok(skynet.uniqueservice("t_harbor_node", "-") ~= u, "a local unique service is another one")
 end)
 
+T.case("the global service manager speaks skynet's protocol (REPORT, LAUNCH/QUERY @name, LIST)", function()
+	-- what a skynet slave's service_mgr sends to SERVICE
+	local u = skynet.call("SERVICE", "lua", "QUERY", "@t_harbor_node")
+	T.eq(u, skynet.uniqueservice(true, "t_harbor_node", "-"), "QUERY @name")
+	T.eq(skynet.call("SERVICE", "lua", "LAUNCH", "@t_harbor_node", "-"), u, "LAUNCH @name")
+	local here = skynet.uniqueservice("t_harbor_node", "-")
+	-- every node's manager reported at start: the master lists their services
+	local list = skynet.call("SERVICE", "lua", "LIST")
+	T.eq(list["@t_harbor_node"], skynet.address(u), "the global one")
+	T.eq(list["t_harbor_node@" .. skynet.harbor(skynet.self())], skynet.address(here), "this node's, as name@harbor")
+end)
+
 T.case("harbor.connect/connectmaster return when up, link when down", function()
 	for _, id in ipairs(nodes) do
 		harbor.connect(id)

@@ -158,6 +158,12 @@ T.case("uniqueservice from concurrent callers", function()
 	T.wait_until(function() return a and b end, 500, "both callers to return")
 	T.eq(a, b, "same service")
 	T.eq(skynet.queryservice("t_peer"), a, "queryservice")
+	-- as skynet's service_mgr: a global unique service is keyed "@name", so
+	-- even on one node it is not the local one of the same name
+	local g = skynet.uniqueservice(true, "t_peer")
+	T.ok(g ~= a, "uniqueservice(true) is another service")
+	T.eq(skynet.queryservice(true, "t_peer"), g, "queryservice(true)")
+	T.eq(skynet.call("SERVICE", "lua", "QUERY", "@t_peer"), g, "SERVICE knows it as @t_peer")
 end)
 
 T.case("request select", function()
