@@ -130,13 +130,14 @@ resume_timed(lua_State *L, lua_State *co, int narg, int co_index) {
 		prev = atomic_load_explicit(active, memory_order_relaxed);
 		atomic_store_explicit(active, co, memory_order_relaxed);
 	}
-	int profiled = *profiled_count(L) > 0 && get_time(L, IDX_START, co_index) >= 0;
-	if (profiled)
+	if (*profiled_count(L) > 0 && get_time(L, IDX_START, co_index) >= 0)
 		set_time(L, IDX_START, co_index, thread_time(), 0);
 	lua_xmove(L, co, narg);
 	int nres = 0;
 	int status = lua_resume(co, L, narg, &nres);
-	if (profiled && get_time(L, IDX_START, co_index) >= 0) {
+	/* Checked again: profile.start() may have run inside co just now (the
+	 * usual case, in a message handler), and what it ran since counts. */
+	if (*profiled_count(L) > 0 && get_time(L, IDX_START, co_index) >= 0) {
 		double now = thread_time();
 		double spent = now - get_time(L, IDX_START, co_index);
 		set_time(L, IDX_TOTAL, co_index, get_time(L, IDX_TOTAL, co_index) + spent, 0);

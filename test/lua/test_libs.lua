@@ -88,6 +88,24 @@ T.case("profile counts CPU time, not waiting", function()
 	T.raises("profile.start", profile.stop)
 end)
 
+T.case("profile keeps the time run before a yield (start inside the handler)", function()
+	-- start in a resume that began with nothing profiled, as a message
+	-- handler that calls profile.start() does
+	skynet.yield()
+	profile.start()
+	local x = 0
+	for i = 1, 2000000 do
+		x = x + i
+	end
+	local before = profile.elapsed()
+	skynet.sleep(10)
+	local after = profile.elapsed()
+	local t = profile.stop()
+	T.ok(before > 0.001, "busy before the sleep: " .. before)
+	T.ok(after >= before and t >= after, string.format("time only grows: %.4f, %.4f, %.4f", before, after, t))
+	T.ok(t < before + 0.05, "the sleep itself costs nothing: " .. t)
+end)
+
 T.case("register_protocol and dispatch", function()
 	skynet.register_protocol {
 		name = "client",
