@@ -1,13 +1,16 @@
-/* service_logger.c: the logger service. Every PTYPE_TEXT message becomes one line
- *   [2026-11-23 22:19:43.12] [:0000000a] text
- * on stdout, or appended to the file given as the init parameter (config key
- * `logger`). A PTYPE_SYSTEM message (sent on SIGHUP) reopens the file, so
+/* service_logger.c: the logger service. Every PTYPE_TEXT message becomes one
+ * line, in skynet's format: on stdout
+ *   [:0000000a] text
+ * and, appended to the file given as the init parameter (config key `logger`),
+ * with the local time first
+ *   23/11/26 22:19:43.12 [:0000000a] text
+ * A PTYPE_SYSTEM message (sent on SIGHUP) reopens the file, so
  * logrotate can move it away and signal the node.
  *
  * Floods: when the same line (same source, same text) comes again within a
  * second of the previous one, more than FLOOD_PASS times in a row, the repeats
  * are counted instead of written, and the count is written as one line
- *   [time] [:0000000a] ... repeated N times
+ *   [:0000000a] ... repeated N times
  * when a different line comes, or a second later at the latest (a TIMEOUT
  * answer wakes the logger), and when the logger closes.
  *
@@ -56,16 +59,19 @@ now_ns(void) {
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The time, when writing to a file (skynet writes none on stdout). */
 static void
 write_prefix(struct logger *inst, FILE *f) {
+	if (inst->filename == NULL)
+		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	localtime_r(&ts.tv_sec, &tm);
 	atomic_store_explicit(&inst->gmtoff, tm.tm_gmtoff, memory_order_relaxed);
 	char text[32];
-	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f, "[%s.%02ld] ", text, ts.tv_nsec / 10000000);
+	strftime(text, sizeof(text), "%d/%m/%y %H:%M:%S", &tm);
+	fprintf(f, "%s.%02ld ", text, ts.tv_nsec / 10000000);
 }
 
 static void
@@ -182,11 +188,10 @@ leap(long y) {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* "[YYYY-MM-DD hh:mm:ss.cc] [:xxxxxxxx] " for local time; returns its length. */
-static size_t
-crash_prefix(struct logger *inst, uint32_t source, char *out) {
+/* "DD/MM/YY hh:mm:ss.cc " for local time, as write_prefix; returns its end. */
+static char *
+crash_time(struct logger *inst, char *p) {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	static const char hex[] = "0123456789abcdef";
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	long long t = (long long)ts.tv_sec + atomic_load_explicit(&inst->gmtoff, memory_order_relaxed);
@@ -195,13 +200,11 @@ crash_prefix(struct logger *inst, uint32_t source, char *out) {
 		days -= 365 + leap(year++);
 	while (days >= mdays[month] + (month == 1 && leap(year)))
 		days -= mdays[month] + (month == 1 && leap(year)), month++;
-	char *p = out;
-	*p++ = '[';
-	p = put_num(p, year, 4);
-	*p++ = '-';
-	p = put_num(p, month + 1, 2);
-	*p++ = '-';
 	p = put_num(p, days + 1, 2);
+	*p++ = '/';
+	p = put_num(p, month + 1, 2);
+	*p++ = '/';
+	p = put_num(p, year % 100, 2);
 	*p++ = ' ';
 	p = put_num(p, secs / 3600, 2);
 	*p++ = ':';
@@ -210,8 +213,19 @@ crash_prefix(struct logger *inst, uint32_t source, char *out) {
 	p = put_num(p, secs % 60, 2);
 	*p++ = '.';
 	p = put_num(p, ts.tv_nsec / 10000000, 2);
-	memcpy(p, "] [:", 4);
-	p += 4;
+	*p++ = ' ';
+	return p;
+}
+
+/* The line's prefix as logger_cb writes it; returns its length. */
+static size_t
+crash_prefix(struct logger *inst, uint32_t source, char *out) {
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	if (inst->filename)
+		p = crash_time(inst, p);
+	memcpy(p, "[:", 2);
+	p += 2;
 	for (int i = 28; i >= 0; i -= 4)
 		*p++ = hex[(source >> i) & 15];
 	memcpy(p, "] ", 2);

@@ -1,6 +1,7 @@
 # test/logcheck.awk: turns the log of a Lua test node into one result per case.
 #
-# A log entry starts with "[date time] [:handle] "; lines that do not are the
+# A log entry starts with "dd/mm/yy hh:mm:ss.cc [:handle] " (skynet's file
+# format; "[:handle] " alone on stdout); lines that do not are the
 # rest of the previous entry (a traceback). testlib writes:
 #   TEST begin - NAME              a case starts (it owns what is logged next)
 #   TEST ok - NAME | TEST not ok - NAME: WHY | TEST skip - NAME: WHY
@@ -22,7 +23,7 @@ function flush_entry(   text, msg, i, name, why) {
 	text = entry
 	entry = ""
 	msg = entry_first_line
-	sub(/^\[[^]]*\] \[[^]]*\] /, "", msg)
+	sub(/^([0-9][0-9]\/[0-9][0-9]\/[0-9][0-9] [0-9:.]+ )?\[:[0-9a-f]+\] /, "", msg)
 	if (msg ~ /^TEST /) {
 		marker(msg)
 		return
@@ -110,7 +111,7 @@ BEGIN {
 		}
 }
 
-/^\[[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+\] \[:[0-9a-f]+\] / {
+/^([0-9][0-9]\/[0-9][0-9]\/[0-9][0-9] [0-9:.]+ )?\[:[0-9a-f]+\] / {
 	flush_entry()
 	entry = $0
 	entry_first_line = $0

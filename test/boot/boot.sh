@@ -88,8 +88,8 @@ boot_signal() {
 		notok "boot: SIG$sig" "exit status $rc"
 	elif ! grep -q "shutdown" "$log"; then
 		notok "boot: SIG$sig" "no shutdown line in the log"
-	elif ! grep -qE "^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+\] \[:0[0-9a-f]{7}\] " "$log"; then
-		notok "boot: SIG$sig" "log lines lack the [time] [:handle] prefix"
+	elif ! grep -qE "^[0-3][0-9]/[01][0-9]/[0-9]{2} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{2} \[:0[0-9a-f]{7}\] " "$log"; then
+		notok "boot: SIG$sig" "log lines lack skynet's dd/mm/yy hh:mm:ss.cc [:handle] prefix"
 	elif [ -n "$(log_errors "$log")" ]; then
 		notok "boot: SIG$sig" "error in the log: $(log_errors "$log")"
 	else
@@ -174,8 +174,42 @@ boot_daemon() {
 
 boot_config_errors
 boot_usage
+# skynet's log line format: "[:0000000a] text" on stdout; in a file the
+# local time first, "dd/mm/yy hh:mm:ss.cc [:0000000a] text".
+boot_log_format() {
+	local name="boot: log lines in skynet's format (stdout, and a file with the time)"
+	selected "$name" || return 0
+	local cfg out log pid day1 day2
+	cfg=$(write_config logfmt t_ticker)
+	log="$TMP/logfmt.log"
+	out="$TMP/logfmt.out"
+	day1=$(date +%d/%m/%y)
+	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$out" 2>&1 &
+	pid=$!
+	wait_or_kill $pid "$log" "tick 2" || { notok "$name" "node did not start"; return; }
+	kill -TERM $pid
+	wait_pid $pid 20
+	sed -i '/^logger/d' "$cfg"
+	(cd "$OUT" && exec "$OUT/skynet" "$cfg") >"$out" 2>&1 &
+	pid=$!
+	wait_or_kill $pid "$out" "tick 2" || { notok "$name" "node (stdout) did not start"; return; }
+	kill -TERM $pid
+	wait_pid $pid 20
+	day2=$(date +%d/%m/%y)
+	local first
+	first=$(head -1 "$log")
+	if ! grep -qE "^\[:[0-9a-f]{8}\] LAUNCH snlua bootstrap$" "$out" || grep -qE "^[0-9]{2}/" "$out"; then
+		notok "$name" "stdout: $(head -2 "$out" | tr '\n' '|')"
+	elif ! [[ "$first" =~ ^($day1|$day2)\ [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{2}\ \[:[0-9a-f]{8}\]\ LAUNCH\ logger ]]; then
+		notok "$name" "file: $first"
+	else
+		ok "$name"
+	fi
+}
+
 boot_signal INT
 boot_signal TERM
+boot_log_format
 boot_logrotate
 boot_daemon
 

@@ -1,5 +1,5 @@
 -- test_core_loglines: the log lines operators grep for carry skynet's wording
--- after our [time] [:handle] prefix.
+-- after skynet's "dd/mm/yy hh:mm:ss.cc [:handle] " prefix.
 -- timeout: 60
 local skynet = require "skynet"
 local T = require "testlib"
@@ -13,7 +13,7 @@ end
 
 -- The log line of service handle whose text is exactly text.
 local function wait_line(handle, text)
-	local line = string.format("] [:%08x] %s\n", handle, text)
+	local line = string.format(" [:%08x] %s\n", handle, text)
 	for _ = 1, 100 do
 		if string.find(log_text(), line, 1, true) then
 			return true
@@ -39,7 +39,7 @@ T.case("Memory warning %.2f M past 32 M", function()
 	local p = skynet.newservice("t_peer")
 	skynet.call(p, "lua", "alloc", 40000) -- 40,000 strings of 1 KiB
 	local text = log_text()
-	local pattern = string.format("%%] %%[:%08x%%] Memory warning 3%%d%%.%%d%%d M\n", p)
+	local pattern = string.format(" %%[:%08x%%] Memory warning 3%%d%%.%%d%%d M\n", p)
 	T.ok(string.find(text, pattern), "the memory warning line")
 	skynet.kill(p)
 end)
