@@ -16,7 +16,7 @@ local datacenter = require "skynet.datacenter"
 local harbor_id = skynet.harbor(skynet.self())
 local channel = {} -- id -> { [subscriber handle] = true } (local subscribers)
 local remote = {}  -- id (owned here) -> { [harbor id] = true } nodes subscribed
-local next_id = mc.nextid(harbor_id)
+local next_id = harbor_id -- the first channel's id is the harbor id, as skynet's
 local NORET = {}
 
 local node_address = setmetatable({}, {
@@ -31,7 +31,7 @@ local node_address = setmetatable({}, {
 })
 
 local function owner(c)
-	if math.type(c) ~= "integer" or c <= 0 then
+	if math.type(c) ~= "integer" or c < 0 then
 		error("multicast: bad channel id " .. tostring(c))
 	end
 	return c % 256
