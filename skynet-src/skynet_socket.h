@@ -35,13 +35,16 @@ struct skynet_socket_message {
 };
 
 /* Creates the socket server; -1 (errno set) if it can't (epoll, pipe). */
-/* spin_ns: how long the socket thread polls after events before it blocks. */
+/* spin_ns: config idle_spin, how long the socket thread polls after a read. */
 int skynet_socket_init(uint64_t spin_ns);
 void skynet_socket_exit(void);   /* asks the socket thread to stop */
 void skynet_socket_free(void);   /* after the thread joined */
-/* One round of the socket thread: returns 0 when exiting, 1 otherwise (-1 on a
- * transient error). Blocks in epoll_wait. */
+/* One round of the socket thread: forwards what is ready, polls while
+ * anyone has read lately, then waits in epoll_wait. 0 when exiting, else 1. */
 int skynet_socket_poll(void);
+/* An idle worker's turn at the sockets, if no one else is polling: forwards
+ * what is ready without blocking; 1 if it forwarded something. */
+int skynet_socket_poll_idle(void);
 void skynet_socket_updatetime(void);
 
 /* Send takes ownership of buffer (skynet_malloc'ed). Returns 0, or -1 if the socket

@@ -1,9 +1,12 @@
 /* skynet_start.c: threads and the node's life cycle.
  *
  * Threads: `thread` workers, one timer thread (time, signals, shutdown), one
- * socket thread, one monitor thread. Idle workers spin briefly and then sleep on
- * a condition variable; a queue that becomes busy wakes a sleeper only when no
- * worker is spinning, so the message hot path rarely pays a futex wake.
+ * socket thread, one monitor thread. Idle workers poll for idle_spin (their
+ * queues, stale run-next slots and the sockets, yielding the core between
+ * rounds) and then sleep on a condition variable; a queue that becomes busy
+ * wakes a sleeper only when no worker is polling, so the message hot path
+ * rarely pays a futex wake. A worker that reads a packet runs its owner next
+ * (skynet_socket.c: the socket thread polls as well).
  *
  * Run-next slot: a service woken by a worker (the callee of a call, the caller
  * of a response) goes into that worker's private slot and runs there as soon
@@ -196,8 +199,11 @@ spin_for_work(struct node *n) {
 		}
 		if (!found && steal_stale(n, current_slot, RUNNEXT_GRACE_NS))
 			found = true;
-		/* Let a thread waiting for this core run: often the socket thread
-		 * with the very packet this worker is waiting for. */
+		/* Read the sockets here: a packet this worker takes is handled
+		 * on this core next, with no hand-over from the socket thread. */
+		if (!found && skynet_socket_poll_idle())
+			found = true;
+		/* Let a thread waiting for this core run. */
 		if (!found)
 			sched_yield();
 	} while (!found && timer_hpc() < until);
@@ -516,8 +522,8 @@ exit_abandoned(struct node *n, struct skynet_config *config) {
 	_exit(1);
 }
 
-/* idle_spin: microseconds (0..100000) an idle worker or the socket thread
- * keeps polling, yielding its core in between, before it sleeps. */
+/* idle_spin: microseconds (0..100000) an idle worker keeps polling, yielding
+ * its core in between, before it sleeps (and the socket thread after a read). */
 static int
 config_spin(uint64_t *out_ns) {
 	const char *v = env_get("idle_spin");

@@ -115,8 +115,6 @@ struct socket_server {
 	int refuse_err;
 	ATOM_UINT alloc_id;
 	bool checkctrl;
-	bool active;             /* the last wait returned events: spin before the next */
-	uint64_t spin_ns;        /* how long to spin then (socket_server_spin) */
 	int event_n;
 	int event_index;
 	struct sp_event events[MAX_EVENTS];

@@ -10,11 +10,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- table and reports (socket thread unless noted) ---- */
@@ -590,43 +588,19 @@ socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t inpu
 }
 
 void
-socket_server_spin(struct socket_server *ss, uint64_t ns) {
-	ss->spin_ns = ns;
-}
-
-void
 socket_server_updatetime(struct socket_server *ss, uint64_t time) {
 	ss->time = time;
 }
 
-/* Waits for events. After a wait that found some, it first polls without
- * blocking for spin_ns (config idle_spin), yielding the core in between: on a busy link the
- * next packet tends to come within tens of microseconds, and waking a thread
- * out of epoll_wait costs 20-30 us on virtual machines, which would double a
- * cross-node round trip. An idle socket thread blocks at once. */
+/* Fetches the events ready now, or (block) waits for some until the next
+ * input hold expires. */
 static int
-ss_wait(struct socket_server *ss) {
-	int timeout = sg_timeout(ss);
-	if (ss->active && timeout != 0 && ss->spin_ns > 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, now;
-		do {
-			int n = sp_wait(ss->efd, ss->events, MAX_EVENTS, 0);
-			if (n != 0)
-				return n;
-			sched_yield();
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		} while (now - start < ss->spin_ns);
-	}
-	int n = sp_wait(ss->efd, ss->events, MAX_EVENTS, timeout);
-	ss->active = n > 0;
-	return n;
+ss_wait(struct socket_server *ss, bool block) {
+	return sp_wait(ss->efd, ss->events, MAX_EVENTS, block ? sg_timeout(ss) : 0);
 }
 
-int
-socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+static int
+ss_poll(struct socket_server *ss, struct socket_message *result, int *more, bool block) {
 	for (;;) {
 		if (ss->pending_count > 0) {
 			struct pending_report *p = &ss->pending[ss->pending_head];
@@ -657,11 +631,34 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 		sg_release_due(ss);
 		if (ss->pending_count > 0)
 			continue;
-		ss->event_n = ss_wait(ss);
+		ss->event_n = ss_wait(ss, block);
 		if (ss->event_n < 0) {
 			ss->event_n = 0;
 			if (errno != EINTR)
 				return -1;
 		}
+		if (ss->event_n == 0 && !block)
+			return SOCKET_NONE;
 	}
+}
+
+int
+socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+	return ss_poll(ss, result, more, true);
+}
+
+int
+socket_server_try_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+	return ss_poll(ss, result, more, false);
+}
+
+int
+socket_server_timeout(struct socket_server *ss) {
+	return sg_timeout(ss);
+}
+
+void
+socket_server_wait(struct socket_server *ss, int timeout_ms) {
+	struct sp_event ev;
+	sp_wait(ss->efd, &ev, 1, timeout_ms);
 }

@@ -1,7 +1,8 @@
 /* socket_server.h: the socket layer as a self-contained data structure.
  *
- * One thread calls socket_server_poll in a loop; it owns the socket table, the
- * epoll set and all socket I/O. Every other function may be called from any thread:
+ * One thread at a time polls (socket_server_poll, socket_server_try_poll): the
+ * poller owns the socket table, the epoll set and all socket I/O; callers
+ * that take turns serialize themselves (skynet_socket.c holds a lock). Every other function may be called from any thread:
  * it posts a request through the command pipe (send may write directly, see
  * socket_server_send). Events come back to the polling thread as return values
  * with a struct socket_message; the server never calls into the rest of skynet.
@@ -23,6 +24,7 @@
 #define SOCKET_EXIT 5     /* socket_server_exit was requested */
 #define SOCKET_UDP 6      /* ud = size, data = bytes followed by the sender address */
 #define SOCKET_WARNING 7  /* ud = unsent KiB, 0 when drained again */
+#define SOCKET_NONE 8     /* socket_server_try_poll: nothing ready */
 
 #define SOCKET_MAX 65536
 
@@ -48,8 +50,6 @@ void socket_server_callbacks(struct socket_server *ss, socket_log_fn log, socket
  * (0 = unlimited), and input bytes queued at the owner before reading pauses
  * (0 = never pause). */
 void socket_server_limits(struct socket_server *ss, int64_t write_limit, int64_t input_limit);
-/* After a wait that returned events, poll this long (yielding) before blocking; 0: block at once. */
-void socket_server_spin(struct socket_server *ss, uint64_t ns);
 /* One socket's write limit (0 = unlimited); any thread, ordered after the
  * socket's open request. */
 void socket_server_write_limit(struct socket_server *ss, int id, int64_t bytes);
@@ -59,6 +59,13 @@ void socket_server_updatetime(struct socket_server *ss, uint64_t time);
 /* Blocks until there is something to report and returns its type (SOCKET_*), or
  * -1 on a transient error. *more is set to 1 when more events are already waiting. */
 int socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more);
+/* As socket_server_poll, but returns SOCKET_NONE instead of blocking. */
+int socket_server_try_poll(struct socket_server *ss, struct socket_message *result, int *more);
+/* Poller, between polls: milliseconds the next wait may sleep (-1: no limit). */
+int socket_server_timeout(struct socket_server *ss);
+/* Any thread, without polling: blocks until an event is ready or timeout_ms
+ * passes (the events stay for the next poll). */
+void socket_server_wait(struct socket_server *ss, int timeout_ms);
 
 void socket_server_exit(struct socket_server *ss);
 /* Close once pending output is flushed; the owner gets CLOSE then. */

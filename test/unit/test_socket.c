@@ -858,6 +858,45 @@ test_abandon(void) {
 	CHECK(expect(-1, id, 0.1) == NULL); /* without reports */
 }
 
+/* try_poll on a server of its own (no poll thread): nothing ready is
+ * SOCKET_NONE at once; a request posted is reported by the next try; wait
+ * blocks until the timeout when nothing comes. skynet_socket.c lets idle
+ * workers take turns with the socket thread through these. */
+static int
+try_until(struct socket_server *ss, struct socket_message *m, double secs) {
+	double until = now() + secs;
+	int type;
+	while ((type = socket_server_try_poll(ss, m, NULL)) == SOCKET_NONE && now() < until)
+		usleep(1000);
+	return type;
+}
+
+static void
+test_try_poll(void) {
+	struct socket_server *ss = socket_server_create(0);
+	struct socket_message m;
+	double t0 = now();
+	CHECK(socket_server_try_poll(ss, &m, NULL) == SOCKET_NONE);
+	CHECKF(now() - t0 < 0.1, "try_poll took %.3f s with nothing ready", now() - t0);
+	int id = socket_server_listen(ss, 7, "127.0.0.1", 0, 16);
+	CHECK(id >= 0);
+	socket_server_start(ss, 7, id);
+	/* two reports: the bound address (listen), then the start */
+	CHECK(try_until(ss, &m, 2) == SOCKET_OPEN);
+	CHECK(try_until(ss, &m, 2) == SOCKET_OPEN);
+	CHECK(m.id == id && m.opaque == 7);
+	int again = socket_server_try_poll(ss, &m, NULL);
+	CHECKF(again == SOCKET_NONE, "after the open: type %d, not SOCKET_NONE", again);
+	t0 = now();
+	socket_server_wait(ss, 50);
+	CHECKF(now() - t0 >= 0.04, "wait returned after %.3f s with nothing ready", now() - t0);
+	socket_server_exit(ss);
+	socket_server_wait(ss, 2000); /* the exit request is ready: returns at once */
+	CHECKF(now() - t0 < 1.5, "wait did not return for a ready request");
+	CHECK(try_until(ss, &m, 2) == SOCKET_EXIT);
+	socket_server_release(ss);
+}
+
 int
 main(void) {
 	SS = socket_server_create(0);
@@ -881,6 +920,7 @@ main(void) {
 	RUN(test_peer_reset);
 	RUN(test_emfile);
 	RUN(test_abandon);
+	RUN(test_try_poll);
 	socket_server_exit(SS);
 	pthread_join(POLLER, NULL);
 	flush_events();
