@@ -44,6 +44,9 @@ static uint64_t SPIN_NS;               /* config idle_spin */
 
 static pthread_mutex_t POLL_LOCK = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int EXITING;             /* SOCKET_EXIT was polled */
+/* When the socket thread's blocking wait ends by itself (ns; 0: it is not
+ * waiting, UINT64_MAX: no timeout), set under POLL_LOCK. */
+static _Atomic uint64_t WAIT_UNTIL;
 static _Atomic uint64_t WORKER_READ;   /* when a worker last read something (ns) */
 
 static uint64_t
@@ -242,15 +245,37 @@ skynet_socket_poll(void) {
 		return 0;
 	pthread_mutex_lock(&POLL_LOCK);
 	int r = drain(ss, INT_MAX);
-	int timeout = socket_server_timeout(ss);
 	pthread_mutex_unlock(&POLL_LOCK);
 	if (r > 0 || worker_read_lately(now_ns()))
 		r = spin(ss);
 	if (r < 0 || atomic_load(&EXITING))
 		return 0;
+	/* The timeout (a held socket's next look, a listener's back-off) as of
+	 * now; a worker that adds sooner timed work wakes us (timed_work). */
+	pthread_mutex_lock(&POLL_LOCK);
+	int timeout = socket_server_timeout(ss);
+	atomic_store(&WAIT_UNTIL, timeout < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout * 1000000u);
+	pthread_mutex_unlock(&POLL_LOCK);
 	/* Waits for readiness without taking the events: a worker may take them. */
 	socket_server_wait(ss, timeout);
+	atomic_store(&WAIT_UNTIL, 0);
 	return 1;
+}
+
+/* A worker, with POLL_LOCK held after its drain: timed work it left (a socket
+ * it held for its owner's full queue, say) is due before the blocked socket
+ * thread would look, and no worker may be polling then: wake it. */
+static void
+timed_work(struct socket_server *ss) {
+	int timeout = socket_server_timeout(ss);
+	if (timeout < 0)
+		return;
+	uint64_t due = now_ns() + (uint64_t)timeout * 1000000u;
+	uint64_t until = atomic_load(&WAIT_UNTIL);
+	if (until == 0 || due >= until)
+		return;
+	atomic_store(&WAIT_UNTIL, due);
+	socket_server_wakeup(ss);
 }
 
 int
@@ -264,6 +289,7 @@ skynet_socket_poll_idle(void) {
 	int r = drain(ss, WORKER_DRAIN_MAX);
 	if (r > 0)
 		atomic_store_explicit(&WORKER_READ, now_ns(), memory_order_relaxed);
+	timed_work(ss); /* cheap unless a socket is held */
 	if (r < 0) {
 		/* The exit request was the socket thread's: post it again for it
 		 * (EXITING keeps every worker from polling from now on). */

@@ -459,6 +459,8 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 	case SC_EXIT:
 		ss_emit(ss, SOCKET_EXIT, 0, 0, 0, NULL, NULL);
 		break;
+	case SC_WAKE:
+		break;
 	}
 }
 

@@ -68,6 +68,8 @@ int socket_server_timeout(struct socket_server *ss);
 void socket_server_wait(struct socket_server *ss, int timeout_ms);
 
 void socket_server_exit(struct socket_server *ss);
+/* Any thread: a poller blocked in socket_server_wait returns (nothing else). */
+void socket_server_wakeup(struct socket_server *ss);
 /* Close once pending output is flushed; the owner gets CLOSE then. */
 void socket_server_close(struct socket_server *ss, uintptr_t opaque, int id);
 /* Polling thread only (between polls): close at once, dropping pending output and
