@@ -262,20 +262,20 @@ skynet_socket_poll(void) {
 	return 1;
 }
 
-/* A worker, with POLL_LOCK held after its drain: timed work it left (a socket
- * it held for its owner's full queue, say) is due before the blocked socket
- * thread would look, and no worker may be polling then: wake it. */
-static void
+/* A worker, with POLL_LOCK held after its drain: true when timed work it left
+ * (a socket it held for its owner's full queue, say) is due before the
+ * blocked socket thread would look, and no worker may be polling then. */
+static bool
 timed_work(struct socket_server *ss) {
 	int timeout = socket_server_timeout(ss);
 	if (timeout < 0)
-		return;
+		return false;
 	uint64_t due = now_ns() + (uint64_t)timeout * 1000000u;
 	uint64_t until = atomic_load(&WAIT_UNTIL);
 	if (until == 0 || due >= until)
-		return;
+		return false;
 	atomic_store(&WAIT_UNTIL, due);
-	socket_server_wakeup(ss);
+	return true;
 }
 
 int
@@ -289,14 +289,18 @@ skynet_socket_poll_idle(void) {
 	int r = drain(ss, WORKER_DRAIN_MAX);
 	if (r > 0)
 		atomic_store_explicit(&WORKER_READ, now_ns(), memory_order_relaxed);
-	timed_work(ss); /* cheap unless a socket is held */
+	bool wake = timed_work(ss); /* cheap unless a socket is held */
+	pthread_mutex_unlock(&POLL_LOCK);
+	/* Requests are posted without the lock: a full command pipe blocks the
+	 * writer until a poller, which needs the lock, empties it. */
+	if (wake)
+		socket_server_wakeup(ss);
 	if (r < 0) {
 		/* The exit request was the socket thread's: post it again for it
 		 * (EXITING keeps every worker from polling from now on). */
 		socket_server_exit(ss);
 		r = 0;
 	}
-	pthread_mutex_unlock(&POLL_LOCK);
 	return r > 0;
 }
 
