@@ -58,20 +58,26 @@ shutdown_bad() {
 	fi
 }
 
+# shutdown_run NAME MODE SIG: boots a node in MODE and stops it with SIG;
+# returns 1 when NAME was already reported (no start, a bad stop).
+shutdown_run() {
+	if ! shutdown_boot "sd_$2" "$2"; then
+		notok "$1" "node did not start"
+		show_tail "$SD_LOG"
+		return 1
+	fi
+	shutdown_stop "$3" 200
+	! shutdown_bad "$1"
+}
+
 shutdown_sleep() {
 	local name="boot: SIGTERM runs a skynet.shutdown hook, then exits 0"
 	selected "$name" || return 0
-	if ! shutdown_boot sd_sleep sleep; then
-		notok "$name" "node did not start"
-		show_tail "$SD_LOG"
-		return
-	fi
-	shutdown_stop TERM 200
+	shutdown_run "$name" sleep TERM || return
 	local done_at fin_at rel_at
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
 	rel_at=$(line_of "shutdown: signal received, releasing")
-	shutdown_bad "$name" && return
 	if ! grep -q "shutdown: signal received, running the shutdown hooks of 1 service(s) (deadline 10.0 s)" "$SD_LOG"; then
 		notok "$name" "no line announcing the hooks"
 		show_tail "$SD_LOG"
@@ -138,15 +144,10 @@ shutdown_twice() {
 shutdown_dbgcmd() {
 	local name="boot: SIGINT runs a SHUTDOWN debug command handler"
 	selected "$name" || return 0
-	if ! shutdown_boot sd_dbgcmd dbgcmd; then
-		notok "$name" "node did not start"
-		return
-	fi
-	shutdown_stop INT 200
+	shutdown_run "$name" dbgcmd INT || return
 	local done_at fin_at
 	done_at=$(line_of "\] HOOK done$")
 	fin_at=$(line_of "shutdown: shutdown hooks finished in ")
-	shutdown_bad "$name" && return
 	if ! grep -q "HOOK start (debug command)" "$SD_LOG" || [ "$done_at" -ge "$fin_at" ]; then
 		notok "$name" "handler not run, or not before the end of the hooks ($done_at, $fin_at)"
 		show_tail "$SD_LOG"
@@ -189,12 +190,7 @@ shutdown_error_exit() {
 shutdown_late() {
 	local name="boot: a shutdown hook registered during the hook phase runs too"
 	selected "$name" || return 0
-	if ! shutdown_boot sd_late late; then
-		notok "$name" "node did not start"
-		return
-	fi
-	shutdown_stop TERM 200
-	shutdown_bad "$name" && return
+	shutdown_run "$name" late TERM || return
 	local late_at rel_at
 	late_at=$(line_of "\] LATE HOOK done$")
 	rel_at=$(line_of "shutdown: signal received, releasing")
