@@ -291,14 +291,15 @@ skynet_socket_poll_idle(void) {
 		atomic_store_explicit(&WORKER_READ, now_ns(), memory_order_relaxed);
 	bool wake = timed_work(ss); /* cheap unless a socket is held */
 	pthread_mutex_unlock(&POLL_LOCK);
-	/* Requests are posted without the lock: a full command pipe blocks the
-	 * writer until a poller, which needs the lock, empties it. */
+	/* The wake-up goes to an eventfd of the socket thread's own: a request
+	 * in the command pipe could be taken by another worker's poll, leaving
+	 * the socket thread asleep past the timed work. */
 	if (wake)
 		socket_server_wakeup(ss);
 	if (r < 0) {
-		/* The exit request was the socket thread's: post it again for it
-		 * (EXITING keeps every worker from polling from now on). */
-		socket_server_exit(ss);
+		/* The exit request was the socket thread's: EXITING tells it, and
+		 * keeps every worker from polling from now on. */
+		socket_server_wakeup(ss);
 		r = 0;
 	}
 	return r > 0;

@@ -31,7 +31,6 @@ enum sc_type {
 	SC_UDP_CONNECT = 'C',    /* id address */
 	SC_LIMIT = 'M',          /* id opaque = write limit in bytes */
 	SC_OVERFLOW = 'F',       /* id: a sender found the write limit passed */
-	SC_WAKE = 'Z',           /* nothing: wakes a poller blocked in epoll_wait */
 	SC_EXIT = 'X',
 };
 

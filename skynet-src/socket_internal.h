@@ -101,6 +101,7 @@ struct pending_report {
 struct socket_server {
 	uint64_t time;
 	int efd;
+	int wake_fd;             /* eventfd only socket_server_wait reads: a wake-up no poller can take */
 	int64_t write_limit;     /* default for new sockets, 0 = unlimited */
 	int64_t input_limit;     /* bytes queued at an owner before reading pauses, 0 = off */
 	socket_log_fn log;       /* one line of text for the node's log, or NULL */

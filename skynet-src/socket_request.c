@@ -199,11 +199,6 @@ socket_server_exit(struct socket_server *ss) {
 }
 
 void
-socket_server_wakeup(struct socket_server *ss) {
-	post_simple(ss, SC_WAKE, 0, 0);
-}
-
-void
 socket_server_close(struct socket_server *ss, uintptr_t opaque, int id) {
 	post_simple(ss, SC_CLOSE, id, opaque);
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 
 /* ---- table and reports (socket thread unless noted) ---- */
 
@@ -459,8 +461,6 @@ handle_request(struct socket_server *ss, struct sc_request *req) {
 	case SC_EXIT:
 		ss_emit(ss, SOCKET_EXIT, 0, 0, 0, NULL, NULL);
 		break;
-	case SC_WAKE:
-		break;
 	}
 }
 
@@ -514,8 +514,12 @@ socket_server_create(uint64_t time) {
 	ss->time = time;
 	ss->pipe.rfd = ss->pipe.wfd = -1;
 	ss->efd = sp_create();
-	if (ss->efd < 0 || sc_open(&ss->pipe) < 0 || sp_add(ss->efd, ss->pipe.rfd, PIPE_KEY, true, false) < 0) {
+	ss->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ss->efd < 0 || ss->wake_fd < 0 || sc_open(&ss->pipe) < 0 ||
+		sp_add(ss->efd, ss->pipe.rfd, PIPE_KEY, true, false) < 0) {
 		sp_release(ss->efd);
+		if (ss->wake_fd >= 0)
+			close(ss->wake_fd);
 		sc_close(&ss->pipe);
 		skynet_free(ss);
 		return NULL;
@@ -562,6 +566,7 @@ socket_server_release(struct socket_server *ss) {
 	}
 	sc_close(&ss->pipe);
 	sp_release(ss->efd);
+	close(ss->wake_fd);
 	skynet_free(ss->holds);
 	skynet_free(ss);
 }
@@ -659,8 +664,28 @@ socket_server_timeout(struct socket_server *ss) {
 	return sg_timeout(ss);
 }
 
+/* Sleeps on the epoll fd itself (readable while it has ready events) and on
+ * the wake eventfd. Another poller may take the events first, which is the
+ * point; a wake-up, though, must reach this thread, and a request in the
+ * command pipe could be read by a worker before the kernel lets this thread
+ * run (epoll re-checks readiness and sleeps again). */
 void
 socket_server_wait(struct socket_server *ss, int timeout_ms) {
-	struct sp_event ev;
-	sp_wait(ss->efd, &ev, 1, timeout_ms);
+	struct pollfd fds[2] = {
+		{ .fd = ss->efd, .events = POLLIN },
+		{ .fd = ss->wake_fd, .events = POLLIN },
+	};
+	if (poll(fds, 2, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
+		uint64_t n;
+		ssize_t r = read(ss->wake_fd, &n, sizeof(n)); /* resets the counter */
+		(void)r;
+	}
+}
+
+void
+socket_server_wakeup(struct socket_server *ss) {
+	uint64_t one = 1;
+	/* Fails (EAGAIN) only with the counter near 2^64: a wake-up is pending. */
+	ssize_t r = write(ss->wake_fd, &one, sizeof(one));
+	(void)r;
 }

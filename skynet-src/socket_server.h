@@ -63,12 +63,13 @@ int socket_server_poll(struct socket_server *ss, struct socket_message *result, 
 int socket_server_try_poll(struct socket_server *ss, struct socket_message *result, int *more);
 /* Poller, between polls: milliseconds the next wait may sleep (-1: no limit). */
 int socket_server_timeout(struct socket_server *ss);
-/* Any thread, without polling: blocks until an event is ready or timeout_ms
- * passes (the events stay for the next poll). */
+/* One thread, without polling: blocks until an event is ready, a wake-up is
+ * posted or timeout_ms passes (the events stay for the next poll). */
 void socket_server_wait(struct socket_server *ss, int timeout_ms);
 
 void socket_server_exit(struct socket_server *ss);
-/* Any thread: a poller blocked in socket_server_wait returns (nothing else). */
+/* Any thread: the thread blocked in socket_server_wait returns (or its next
+ * wait does, at once). Unlike a request, no other poller can consume it. */
 void socket_server_wakeup(struct socket_server *ss);
 /* Close once pending output is flushed; the owner gets CLOSE then. */
 void socket_server_close(struct socket_server *ss, uintptr_t opaque, int id);

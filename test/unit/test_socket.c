@@ -894,6 +894,16 @@ test_try_poll(void) {
 	socket_server_wait(ss, 2000); /* the exit request is ready: returns at once */
 	CHECKF(now() - t0 < 1.5, "wait did not return for a ready request");
 	CHECK(try_until(ss, &m, 2) == SOCKET_EXIT);
+	/* A wake-up is the waiting thread's alone: another poller that polls
+	 * first takes nothing of it (a request in the pipe it would). */
+	socket_server_wakeup(ss);
+	CHECK(socket_server_try_poll(ss, &m, NULL) == SOCKET_NONE);
+	t0 = now();
+	socket_server_wait(ss, 2000);
+	CHECKF(now() - t0 < 1.5, "a wake-up taken by try_poll: wait slept %.3f s", now() - t0);
+	t0 = now();
+	socket_server_wait(ss, 50); /* consumed by the wait above */
+	CHECKF(now() - t0 >= 0.04, "a wake-up woke two waits (%.3f s)", now() - t0);
 	socket_server_release(ss);
 }
 
