@@ -164,9 +164,36 @@ boot_lua_logservice() {
 	if [ $rc -eq 0 ]; then ok "$name"; else notok "$name" "exit status $rc"; fi
 }
 
+boot_tool_services() {
+	local name="boot: skynet's tool services: dbg LIST and cmemory print, abort stops the node"
+	selected "$name" || return 0
+	boot_run tools 20 t_boot_tools
+	local out="$TMP/tools.out" log="$TMP/tools.log"
+	if [ $BOOT_RC -ne 0 ]; then
+		notok "$name" "exit status $BOOT_RC (124: still running after 20 s)"
+		show_tail "$log" "$out"
+	elif ! grep -qP '^:[0-9a-f]{8}\tsnlua t_boot_tools$' "$out"; then
+		notok "$name" "dbg LIST printed no ':handle<TAB>snlua t_boot_tools' line"
+		show_tail "$out"
+	elif ! grep -qP '^Total memory:\t[0-9]+$' "$out" || ! grep -qP '^Total block:\t[0-9]+$' "$out" ||
+		! grep -qP '^:[0-9a-f]{8} [0-9.e+]+K$' "$out"; then
+		notok "$name" "cmemory printed no per-service line or totals"
+		show_tail "$out"
+	elif ! grep -q "tools: dbg and cmemory returned" "$log" || ! grep -q "shutdown: abort requested" "$log"; then
+		notok "$name" "abort did not stop the node"
+		show_tail "$log"
+	elif grep -q "still running after abort" "$log"; then
+		notok "$name" "newservice(\"abort\") returned"
+		show_tail "$log"
+	else
+		ok "$name"
+	fi
+}
+
 boot_last_service
 boot_start_raises
 boot_sigterm_releases
 boot_shipped_config
 boot_custom_bootstrap
 boot_lua_logservice
+boot_tool_services
