@@ -8,9 +8,11 @@
  * hand-over from the socket thread would cost a wake-up or a context switch
  * (most of a loopback round trip, on a VM). The socket thread keeps polling
  * (yielding its core in between) for a while after anyone read something
- * (SOCKET_SPIN_FACTOR), and only then blocks in epoll_wait: it still reads while the workers are
- * busy (a busy service keeps its input flowing), and a core it polls on is
- * not halted when a co-located peer (a database, another node) is woken. */
+ * (SOCKET_SPIN_FACTOR), and only then blocks (socket_server_wait: until an
+ * event is ready, or a worker's socket_server_wakeup): it still reads while
+ * the workers are busy (a busy service keeps its input flowing), and a core
+ * it polls on is not halted when a co-located peer (a database, another
+ * node) is woken. */
 #include "skynet.h"
 #include "skynet_socket.h"
 #include "skynet_server.h"
